@@ -1,0 +1,122 @@
+// The FabricPlan: every value the renderers, components, lab and policy pack
+// read. It is plain data (JSON-serialisable) and a pure function of the config.
+
+import { Platform } from "./config";
+
+export type DeviceRole = "spine" | "leaf" | "node" | "external";
+export type Routing = "router-on-host" | "calico-bgp";
+
+/** What kind of link an interface or session sits on. */
+export type LinkKind =
+    | "fabric" // spine ↔ leaf
+    | "server" // leaf ↔ node
+    | "external"; // spine ↔ external router
+
+export interface PlannedInterface {
+    name: string;
+    kind: LinkKind;
+    /** Far end of the cable. */
+    peer: { device: string; port: string };
+    /** `a.b.c.d/len` on numbered links; absent on unnumbered ones (IPv6 link-local only). */
+    address?: string;
+}
+
+export interface PlannedNeighbor {
+    /** Name of the peer device. */
+    device: string;
+    asn: number;
+    kind: LinkKind;
+    /** Unnumbered session: the local interface. */
+    interface?: string;
+    /** Numbered session: the peer's address. */
+    address?: string;
+    bfd: boolean;
+    sessionId: string;
+}
+
+export interface PlannedDevice {
+    name: string;
+    role: DeviceRole;
+    /** Slot number the derived values came from (`id` or the name's trailing number). */
+    slot?: number;
+    asn: number;
+    /** Router-id and /32 loopback address (without prefix length). */
+    loopback: string;
+    managed: boolean;
+    platform: Platform;
+    /** control-plane or worker, nodes only. */
+    nodeRole?: "control-plane" | "worker";
+    mgmt?: { host: string; port: number; user?: string; hostKey?: string; bastion?: string };
+    interfaces: PlannedInterface[];
+    neighbors: PlannedNeighbor[];
+    /** Leafs in calico-bgp mode: the rack subnet and this leaf's address in it. Nodes: their address in it. */
+    rackSubnet?: string;
+    address?: string;
+    /** Prefixes this device originates into BGP. */
+    originates: string[];
+}
+
+export interface SessionEnd {
+    device: string;
+    asn: number;
+    interface?: string;
+    address?: string;
+}
+
+export interface PlannedSession {
+    id: string;
+    kind: LinkKind;
+    a: SessionEnd;
+    b: SessionEnd;
+    bfd: boolean;
+}
+
+export interface PlannedPool {
+    name: string;
+    cidr: string;
+    vips: Record<string, string>;
+    avoidBuggyIps: boolean;
+    autoAssign: boolean;
+}
+
+export interface PlannedKubernetes {
+    routing: Routing;
+    podCidr: string;
+    serviceCidr: string;
+    blockSize: number;
+    calicoVersion: string;
+    metallbVersion: string;
+    routerImage: string;
+    /** Port Calico's BIRD listens on: 179 when Calico peers with the leafs, 1179 when a host router owns 179. */
+    calicoListenPort: number;
+}
+
+export interface FabricPlan {
+    name: string;
+    /** Devices in a fixed order: spines, leafs, nodes, external routers; each group by slot then name. */
+    devices: PlannedDevice[];
+    sessions: PlannedSession[];
+    pools: PlannedPool[];
+    kubernetes: PlannedKubernetes;
+    addressing: {
+        loopbacks: string;
+        nodeLoopbacks: string;
+        links: string;
+        rackSubnets?: string;
+    };
+    bgp: { bfd: boolean; maximumPaths: number; keepalive: number; holdtime: number };
+    apply: { convergeTimeout: number };
+}
+
+/** One problem in the config, naming the exact field (`fabric:leafs[2].asn`). */
+export interface ConfigError {
+    field: string;
+    message: string;
+}
+
+export class FabricConfigError extends Error {
+    constructor(public readonly errors: ConfigError[]) {
+        super(errors.map((e) => `${e.field}: ${e.message}`).join("\n"));
+        this.name = "FabricConfigError";
+    }
+}

@@ -80,6 +80,8 @@ export interface KubernetesConfig {
     calicoVersion?: string;
     metallbVersion?: string;
     routerImage?: string;
+    /** ASN of MetalLB's native speaker, which peers with the node's own router over 127.0.0.1. */
+    speakerAsn?: number;
 }
 
 export interface FabricConfig {

@@ -20,6 +20,7 @@ export const DEFAULTS = {
         calicoVersion: "v3.32.0",
         metallbVersion: "v0.16.0",
         routerImage: "quay.io/frrouting/frr:8.4.1",
+        speakerAsn: 64999,
     },
     bgp: { bfd: true, maximumPaths: 64, keepalive: 1, holdtime: 3 },
     apply: { convergeTimeout: 60 },

@@ -4,6 +4,7 @@
 
 import { FabricConfig } from "./config";
 import { DeviceDraft, allocate, checkUnique, collectDevices } from "./devices";
+import { naturalCompare } from "./fields";
 import { formatAddress, formatCidr } from "./ipv4";
 import { checkOverlaps, planPools } from "./pools";
 import { Problems } from "./problems";
@@ -22,6 +23,8 @@ export function planFabric(config: FabricConfig): FabricPlan {
     allocate(p, s, drafts);
     const sessions = buildTopology(p, config, s, drafts);
     checkUnique(p, drafts);
+    const speaker = drafts.find((d) => d.asn === s.kubernetes.speakerAsn);
+    if (speaker) p.add("kubernetes.speakerAsn", `${s.kubernetes.speakerAsn} is already the ASN of '${speaker.name}'; the MetalLB speaker needs its own`);
     const { pools, ranges } = planPools(p, config);
     checkOverlaps(p, s, ranges);
     p.throwIfAny();
@@ -56,7 +59,7 @@ function toDevice(d: DeviceDraft): PlannedDevice {
         platform: d.platform,
         ...(d.nodeRole ? { nodeRole: d.nodeRole } : {}),
         ...(d.mgmt ? { mgmt: stripUndefined(d.mgmt) } : {}),
-        interfaces: d.interfaces,
+        interfaces: [...d.interfaces].sort((x, y) => naturalCompare(x.name, y.name)),
         neighbors: d.neighbors,
         ...(d.rackSubnet ? { rackSubnet: formatCidr(d.rackSubnet) } : {}),
         ...(d.address !== undefined ? { address: formatAddress(d.address) } : {}),

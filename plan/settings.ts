@@ -114,6 +114,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
             calicoVersion: k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion,
             metallbVersion: k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion,
             routerImage: k.routerImage ?? DEFAULTS.kubernetes.routerImage,
+            speakerAsn: k.speakerAsn === undefined ? DEFAULTS.kubernetes.speakerAsn : checkAsn(p, "kubernetes.speakerAsn", k.speakerAsn) ?? DEFAULTS.kubernetes.speakerAsn,
             calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
         },
         bgp: {

@@ -47,7 +47,6 @@ export function collectDevices(p: Problems, c: FabricConfig): DeviceDraft[] {
             p.add(key, "must be a list");
             continue;
         }
-        if (role === "spine" && list.length === 0) p.add(key, "at least one spine is required");
         if (role === "leaf" && list.length === 0) p.add(key, "at least one leaf is required");
         const group: DeviceDraft[] = [];
         list.forEach((d: any, i: number) => {
@@ -191,7 +190,7 @@ function allocateRacks(p: Problems, s: Settings, drafts: DeviceDraft[]): void {
             p.add("addressing.rackSubnets", `calico-bgp mode needs rack subnets: set addressing.rackSubnets or pin ${d.field}.rackSubnet`);
         } else if (needSlot(p, d, "rackSubnet")) {
             const size = 2 ** (32 - s.rackPrefixLength);
-            const base = s.rackSubnets.base + d.slot! * size;
+            const base = (s.rackStart ?? s.rackSubnets.base) + d.slot! * size;
             if (base + size > s.rackSubnets.base + s.rackSubnets.size) {
                 p.add("addressing.rackSubnets", `${s.text["addressing.rackSubnets"]} is too small for the rack of '${d.name}' (slot ${d.slot}, /${s.rackPrefixLength} each)`);
             } else d.rackSubnet = { base, length: s.rackPrefixLength, size };

@@ -4,7 +4,7 @@
 import { FabricConfig } from "./config";
 import { DEFAULTS } from "./defaults";
 import { checkAsn, checkCidr, checkInt } from "./fields";
-import { Cidr } from "./ipv4";
+import { Cidr, formatCidr, parseAddress, toCidr } from "./ipv4";
 import { Problems } from "./problems";
 import { PlannedKubernetes, Routing } from "./types";
 
@@ -19,6 +19,8 @@ export interface Settings {
     /** undefined: unnumbered. */
     links?: Cidr;
     rackSubnets?: Cidr;
+    /** Where carving rack subnets starts: `10.0.100.0/17` starts at 10.0.100.0 inside 10.0.0.0/17 (DESIGN.md's own example). */
+    rackStart?: number;
     rackPrefixLength: number;
     leafLoopbackOffset: number;
     linkSlotsPerLeaf: number;
@@ -72,7 +74,13 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
     const links = text["addressing.links"] === "unnumbered" ? undefined : range("addressing.links");
     const rackPrefixLength =
         a.rackPrefixLength === undefined ? DEFAULTS.addressing.rackPrefixLength : checkInt(p, "addressing.rackPrefixLength", a.rackPrefixLength, 16, 28) ?? 24;
-    const rackSubnets = range("addressing.rackSubnets");
+    const rackText = text["addressing.rackSubnets"];
+    // rackSubnets may name a start address inside its prefix: carving begins there.
+    const rackSubnets = rackText === undefined ? undefined : checkCidr(p, "addressing.rackSubnets", alignedText(rackText));
+    const rackStart = rackSubnets ? parseAddress(rackText!.split("/")[0]) : undefined;
+    if (rackSubnets && rackStart !== undefined && rackStart % 2 ** (32 - rackPrefixLength) !== 0) {
+        p.add("addressing.rackSubnets", `${rackText} must start on a /${rackPrefixLength} boundary`);
+    }
     if (rackSubnets && rackSubnets.length > rackPrefixLength) {
         p.add("addressing.rackSubnets", `${text["addressing.rackSubnets"]} is smaller than one rack subnet (/${rackPrefixLength})`);
     }
@@ -95,6 +103,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         nodeLoopbacks: range("addressing.nodeLoopbacks"),
         links,
         rackSubnets,
+        rackStart,
         rackPrefixLength,
         leafLoopbackOffset:
             a.leafLoopbackOffset === undefined
@@ -129,4 +138,11 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
                 : checkInt(p, "apply.convergeTimeout", c.apply.convergeTimeout, 1, 3600) ?? 60,
         text,
     };
+}
+
+/** `10.0.100.0/17` → `10.0.0.0/17`; anything malformed is returned as is for checkCidr to report. */
+function alignedText(text: string): string {
+    const [addr, len] = String(text).split("/");
+    const a = parseAddress(addr);
+    return a === undefined || !/^\d{1,2}$/.test(len ?? "") || +len > 32 ? text : formatCidr(toCidr(a, +len));
 }

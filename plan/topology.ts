@@ -27,6 +27,7 @@ export function buildTopology(p: Problems, c: FabricConfig, s: Settings, drafts:
     for (const cable of cables) sessions.push(connect(cable, s));
     sessions.push(...serverSessions(p, s, drafts, byName, ports));
     for (const d of drafts) {
+        if (!d.managed) continue; // someone else's switch: cabled as they say
         if (d.role === "leaf" && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `leaf '${d.name}' has no link to any spine`);
         if (d.role === "spine" && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `spine '${d.name}' has no link to any leaf`);
     }

@@ -1,0 +1,13 @@
+// npm run bench: every performance figure of the project, printed.
+// Timing lives here, never in tests.
+
+import { benchPlan } from "./plan";
+
+async function main(): Promise<void> {
+    benchPlan();
+}
+
+main().catch((err) => {
+    console.error(String(err).split("\n").slice(0, 5).join("\n"));
+    process.exit(1);
+});

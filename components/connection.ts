@@ -1,0 +1,44 @@
+// SSH connections to devices: fabric-wide `fabric:ssh` settings, overridden
+// per device by its `mgmt` block. The private key is always a secret.
+
+import * as pulumi from "@pulumi/pulumi";
+import { types } from "@pulumi/command";
+import { PlannedDevice } from "../plan";
+
+export interface SshSettings {
+    user?: string;
+    /** Secret: the engine encrypts it in state and masks it in output. */
+    privateKey?: pulumi.Input<string>;
+    /** Seconds to wait for one SSH dial (default 15) and how many dials before failing (default 3). */
+    perDialTimeout?: number;
+    dialErrorLimit?: number;
+}
+
+/** The connection of one managed device; fails loudly when it has no management address. */
+export function deviceConnection(device: PlannedDevice, ssh: SshSettings): types.input.remote.ConnectionArgs {
+    if (!device.mgmt) throw new Error(`${device.name}: no management address (fabric mgmt.host) to connect to`);
+    const m = device.mgmt;
+    const connection: types.input.remote.ConnectionArgs = {
+        host: m.host,
+        port: m.port,
+        user: m.user ?? ssh.user ?? "root",
+        privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
+        perDialTimeout: ssh.perDialTimeout ?? 15,
+        dialErrorLimit: ssh.dialErrorLimit ?? 3,
+    };
+    if (m.hostKey) connection.hostKey = m.hostKey;
+    if (m.bastion) connection.proxy = parseBastion(device.name, m.bastion, ssh);
+    return connection;
+}
+
+/** `user@host:port` → a proxy connection using the same key. */
+function parseBastion(device: string, bastion: string, ssh: SshSettings): types.input.remote.ProxyConnectionArgs {
+    const m = /^(?:([^@]+)@)?([^:@]+)(?::(\d+))?$/.exec(bastion);
+    if (!m) throw new Error(`${device}: bastion '${bastion}' must be user@host[:port]`);
+    return {
+        host: m[2],
+        port: m[3] ? +m[3] : 22,
+        user: m[1] ?? ssh.user ?? "root",
+        privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
+    };
+}

@@ -80,6 +80,9 @@ export interface KubernetesConfig {
     calicoVersion?: string;
     metallbVersion?: string;
     routerImage?: string;
+    /** Where the pinned tigera-operator / MetalLB manifests come from: URL or local path (machines without internet). */
+    calicoManifest?: string;
+    metallbManifest?: string;
     /** ASN of MetalLB's native speaker, which peers with the node's own router over 127.0.0.1. */
     speakerAsn?: number;
 }

@@ -1,6 +1,11 @@
 // Defaults the planner uses where the config is silent. ASNs follow RFC 7938
 // (private ranges of RFC 6996); timers follow the Cumulus reference design.
 
+export const UPSTREAM_MANIFESTS = {
+    calico: (version: string) => `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/tigera-operator.yaml`,
+    metallb: (version: string) => `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`,
+};
+
 export const DEFAULTS = {
     asn: { spine: 65000, spineBase: 65001, leafBase: 65101, nodeBase: 4200000000 },
     addressing: {

@@ -2,7 +2,7 @@
 // RFC 7938 defaults filled in. Address ranges stay parsed for allocation.
 
 import { FabricConfig } from "./config";
-import { DEFAULTS } from "./defaults";
+import { DEFAULTS, UPSTREAM_MANIFESTS } from "./defaults";
 import { checkAsn, checkCidr, checkInt } from "./fields";
 import { Cidr, formatCidr, parseAddress, toCidr } from "./ipv4";
 import { Problems } from "./problems";
@@ -123,6 +123,8 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
             calicoVersion: k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion,
             metallbVersion: k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion,
             routerImage: k.routerImage ?? DEFAULTS.kubernetes.routerImage,
+            calicoManifest: k.calicoManifest ?? UPSTREAM_MANIFESTS.calico(k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion),
+            metallbManifest: k.metallbManifest ?? UPSTREAM_MANIFESTS.metallb(k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion),
             speakerAsn: k.speakerAsn === undefined ? DEFAULTS.kubernetes.speakerAsn : checkAsn(p, "kubernetes.speakerAsn", k.speakerAsn) ?? DEFAULTS.kubernetes.speakerAsn,
             calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
         },

@@ -87,6 +87,9 @@ export interface PlannedKubernetes {
     calicoVersion: string;
     metallbVersion: string;
     routerImage: string;
+    /** Upstream install manifests (tigera-operator, metallb-native) at the pinned versions: URL or local path. */
+    calicoManifest: string;
+    metallbManifest: string;
     /** ASN of MetalLB's native speaker on every node (peers with the node router over 127.0.0.1). */
     speakerAsn: number;
     /** Port Calico's BIRD listens on: 179 when Calico peers with the leafs, 1179 when a host router owns 179. */

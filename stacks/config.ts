@@ -12,16 +12,16 @@ export interface StackSecrets {
     bgpPasswords: Record<string, pulumi.Output<string>>;
 }
 
-const KEYS = ["name", "asn", "addressing", "spines", "leafs", "links", "nodes", "externalRouters", "kubernetes", "loadBalancerPools", "bgp", "apply", "ssh"] as const;
+const OBJECT_KEYS = ["asn", "addressing", "spines", "leafs", "links", "nodes", "externalRouters", "kubernetes", "loadBalancerPools", "bgp", "apply", "ssh"] as const;
 
 export function readFabricConfig(): { config: FabricConfig; secrets: StackSecrets } {
     const cfg = new pulumi.Config("fabric");
     const raw: Record<string, unknown> = {};
-    for (const key of KEYS) {
-        const value = cfg.getObject<unknown>(key) ?? cfg.get(key);
+    for (const key of OBJECT_KEYS) {
+        const value = cfg.getObject<unknown>(key);
         if (value !== undefined) raw[key] = value;
     }
-    if (raw.name === undefined) raw.name = pulumi.getStack();
+    raw.name = cfg.get("name") ?? pulumi.getStack();
     const config = raw as unknown as FabricConfig;
 
     // Secrets: pull them out of the plain config and re-read them as secret Outputs.

@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { FabricPlan } from "../plan";
+import { KubeObject, renderKubernetes } from "../render/kubernetes";
+
+export interface ClusterNetworkingArgs {
+    plan: FabricPlan;
+    /** Node name → its router's frr.conf (router-on-host). */
+    nodeFrr: Record<string, string>;
+    /** The cluster (kubeconfig) or a render-to-directory provider (GitOps, the lab). */
+    provider: k8s.Provider;
+    /** Install tigera-operator and MetalLB from the plan's pinned manifests first (default true). */
+    installUpstream?: boolean;
+}
+
+/**
+ * Calico, MetalLB and the router DaemonSet. The upstream operators come
+ * first from their pinned manifests (URL or local path); our objects wait for
+ * them, so their CRDs and webhooks exist when the objects arrive.
+ */
+export class ClusterNetworking extends pulumi.ComponentResource {
+    /** The object groups by file (calico.yaml, metallb.yaml, router.yaml). */
+    public readonly groups: Record<string, k8s.yaml.v2.ConfigGroup>;
+
+    constructor(name: string, args: ClusterNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bgp-fabric:index:ClusterNetworking", name, {}, opts);
+        const { plan, provider } = args;
+        const childOpts = { parent: this, provider };
+        const upstream: pulumi.Resource[] = [];
+        if (args.installUpstream ?? true) {
+            upstream.push(
+                new k8s.yaml.v2.ConfigFile(`${name}-tigera-operator`, { file: plan.kubernetes.calicoManifest }, childOpts),
+                new k8s.yaml.v2.ConfigFile(`${name}-metallb`, { file: plan.kubernetes.metallbManifest }, childOpts),
+            );
+        }
+        this.groups = {};
+        for (const [file, objects] of Object.entries(renderKubernetes(plan, { nodeFrr: args.nodeFrr }))) {
+            const base = `${name}-${file.replace(/\.yaml$/, "")}`;
+            // Node objects are annotations on kubelet-owned Nodes: patch them, never create them.
+            const [nodes, rest] = partition(objects, (o) => o.kind === "Node");
+            for (const n of nodes) {
+                new k8s.core.v1.NodePatch(`${base}-${n.metadata.name}`, { metadata: n.metadata as k8s.types.input.meta.v1.ObjectMetaPatch }, { ...childOpts, dependsOn: upstream });
+            }
+            this.groups[file] = new k8s.yaml.v2.ConfigGroup(base, { objs: rest }, { ...childOpts, dependsOn: upstream });
+        }
+        this.registerOutputs({});
+    }
+}
+
+function partition(objects: KubeObject[], test: (o: KubeObject) => boolean): [KubeObject[], KubeObject[]] {
+    return [objects.filter(test), objects.filter((o) => !test(o))];
+}

@@ -1,0 +1,62 @@
+// What a Spine and a Leaf are: a component whose one child is the remote
+// command applying the switch's rendered FRR configuration with the safe-apply
+// script. The plan decides every value; nothing here computes an address or ASN.
+
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import { FabricPlan, PlannedDevice } from "../plan";
+import { switchScripts } from "../render/device";
+import { SshSettings, deviceConnection } from "./connection";
+import { deviceApplyCommand } from "./device-apply";
+
+export interface SwitchArgs {
+    plan: FabricPlan;
+    /** The device's entry in the plan. */
+    device: PlannedDevice;
+    ssh: SshSettings;
+    /** BGP passwords by switch name (secrets); a switch uses its own and its peers'. */
+    bgpPasswords?: Record<string, pulumi.Input<string>>;
+}
+
+export abstract class FabricSwitch extends pulumi.ComponentResource {
+    /** The switch's ASN. */
+    public readonly asn: pulumi.Output<number>;
+    /** Loopback and router-id. */
+    public readonly loopback: pulumi.Output<string>;
+    /** The remote command that applies the configuration. */
+    public readonly config: remote.Command;
+
+    protected constructor(type: string, name: string, args: SwitchArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        this.asn = pulumi.output(args.device.asn);
+        this.loopback = pulumi.output(args.device.loopback);
+        this.config = applySwitchConfig(this, name, args);
+        this.registerOutputs({ asn: this.asn, loopback: this.loopback });
+    }
+}
+
+function applySwitchConfig(parent: pulumi.ComponentResource, name: string, args: SwitchArgs): remote.Command {
+    const { plan, device } = args;
+    const peers = new Set([device.name, ...device.neighbors.map((n) => n.device)]);
+    const passwords = Object.entries(args.bgpPasswords ?? {}).filter(([sw]) => peers.has(sw));
+    const render = (pw: Record<string, string>) => {
+        const scripts = switchScripts(plan, device.name, Object.keys(pw).length ? { passwords: pw } : {});
+        if (!scripts) throw new Error(`${device.name}: not a managed switch`);
+        return scripts;
+    };
+    // Without passwords the script is plain text, so preview --diff shows its lines.
+    const plain = passwords.length === 0 ? render({}) : undefined;
+    const script = plain
+        ? plain.apply
+        : pulumi.secret(pulumi.all(Object.fromEntries(passwords)).apply((pw) => render(pw as Record<string, string>).apply));
+    return deviceApplyCommand(
+        `${name}-config`,
+        {
+            connection: deviceConnection(device, args.ssh),
+            script,
+            deleteScript: (plain ?? render({})).destroy,
+            containsSecrets: !plain,
+        },
+        parent,
+    );
+}

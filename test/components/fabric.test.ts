@@ -1,0 +1,123 @@
+import assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { Fabric, deviceConnection } from "../../components";
+import { FabricConfig, planFabric } from "../../plan";
+import { devConfig } from "../support/fixtures";
+import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
+
+const mocks = new MockRecorder();
+const COMMAND = "command:remote:Command";
+
+async function build(config: FabricConfig, preview = false): Promise<Fabric> {
+    mocks.install(preview);
+    const plan = planFabric(config);
+    const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" }, kubernetes: { renderDirectory: "/tmp/x", installUpstream: false } });
+    await settle([fabric]);
+    return fabric;
+}
+
+/** Command name → its create script. */
+function scripts(): Map<string, string> {
+    return new Map(mocks.ofType(COMMAND).map((r) => [r.name, r.inputs.create]));
+}
+
+describe("components under mocks: the dev stack", function () {
+    this.timeout(30000);
+
+    it("registers exactly one config command per managed device, parented to its component", async () => {
+        const fabric = await build(devConfig());
+        const plan = planFabric(devConfig());
+        const managed = plan.devices.filter((d) => d.managed && d.role !== "external");
+        assert.deepStrictEqual(
+            mocks.ofType(COMMAND).map((r) => r.name).sort(),
+            managed.map((d) => `${d.name}-${d.role === "node" ? "setup" : "config"}`).sort(),
+        );
+        // A URN's type part names the parent's type: command → component → Fabric.
+        assert.match(await valueOf(fabric.leafs.leaf2.config.urn), /::bgp-fabric:index:Leaf\$command:remote:Command::leaf2-config$/);
+        assert.match(await valueOf(fabric.leafs.leaf2.urn), /::bgp-fabric:index:Fabric\$bgp-fabric:index:Leaf::leaf2$/);
+        assert.match(await valueOf(fabric.spines.spine1.config.urn), /::bgp-fabric:index:Spine\$command:remote:Command::spine1-config$/);
+        assert.match(await valueOf(fabric.nodes.k8s3.setup.urn), /::bgp-fabric:index:K8sNode\$command:remote:Command::k8s3-setup$/);
+    });
+
+    it("registers none for a managed: false switch, yet peers with it", async () => {
+        const c = devConfig();
+        c.leafs[3] = { name: "leaf4", managed: false, asn: 65199 };
+        const fabric = await build(c);
+        assert.ok(!mocks.ofType(COMMAND).some((r) => r.name.startsWith("leaf4")));
+        assert.strictEqual(fabric.leafs.leaf4, undefined);
+        assert.strictEqual((await valueOf(fabric.asns)).leaf4, 65199);
+        assert.match(scripts().get("spine1-config")!, /neighbor swp4 /);
+    });
+
+    it("carries each device's rendered FRR config inline in its command, and the SSH connection", async () => {
+        await build(devConfig());
+        const leaf1 = mocks.ofType(COMMAND).find((r) => r.name === "leaf1-config")!;
+        assert.match(leaf1.inputs.create, /^router bgp 65101$/m);
+        assert.strictEqual(leaf1.inputs.update, leaf1.inputs.create);
+        assert.match(leaf1.inputs.delete, /pre-bgp-fabric/);
+        assert.deepStrictEqual([leaf1.inputs.connection.host, leaf1.inputs.connection.port, leaf1.inputs.connection.user], ["10.10.0.21", 22, "root"]);
+    });
+
+    it("keeps the private key secret in every connection", async () => {
+        const plan = planFabric(devConfig());
+        for (const d of plan.devices.filter((x) => x.managed && x.mgmt)) {
+            const conn = deviceConnection(d, { privateKey: "PRIVATE-KEY-PLAINTEXT" });
+            assert.ok(await pulumi.isSecret(pulumi.output(conn.privateKey!)), d.name);
+        }
+        await build(devConfig());
+        for (const r of mocks.ofType(COMMAND)) {
+            assert.ok(r.secretInputs.includes("connection"), `${r.name}: connection is not secret`);
+            assert.strictEqual(r.inputs.connection.privateKey, "PRIVATE-KEY-PLAINTEXT");
+            assert.ok(!String(r.inputs.create).includes("PRIVATE-KEY-PLAINTEXT"), `${r.name} script holds the key`);
+        }
+    });
+
+    it("exports asns, loopbacks, vips and bgpSessions exactly as the plan has them", async () => {
+        const fabric = await build(devConfig());
+        const plan = planFabric(devConfig());
+        assert.deepStrictEqual(await valueOf(fabric.asns), Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])));
+        assert.deepStrictEqual(await valueOf(fabric.loopbacks), Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])));
+        assert.deepStrictEqual(await valueOf(fabric.vips), { default: { cidr: "172.29.0.0/24", vips: { ingress: "172.29.0.6", dashboard: "172.29.0.7" } } });
+        assert.deepStrictEqual(await valueOf(fabric.bgpSessions), plan.sessions);
+    });
+
+    it("previews with unknown provider outputs", async () => {
+        const fabric = await build(devConfig(), true);
+        assert.strictEqual(mocks.ofType(COMMAND).length, 14);
+        assert.strictEqual((await valueOf(fabric.asns)).leaf3, 65103);
+        // The engine's own outputs are unknown in a preview; the plan's are not.
+        assert.strictEqual(await fabric.leafs.leaf3.config.stdout.isKnown, false);
+    });
+
+    it("changing one leaf's pin changes that leaf's command and at most its peers'", async () => {
+        await build(devConfig());
+        const before = scripts();
+        const c = devConfig();
+        c.leafs[1].loopback = "172.16.255.202";
+        c.leafs[1].asn = 65202;
+        await build(c);
+        const after = scripts();
+        const changed = [...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort();
+        const peers = new Set(planFabric(c).devices.find((d) => d.name === "leaf2")!.neighbors.map((n) => n.device));
+        assert.ok(changed.includes("leaf2-config"), `changed: ${changed}`);
+        for (const name of changed) {
+            const device = name.replace(/-(config|setup)$/, "");
+            assert.ok(device === "leaf2" || peers.has(device), `${name} changed but is not leaf2 or one of its peers (${changed})`);
+        }
+        for (const untouched of ["leaf1-config", "leaf3-config", "leaf4-config", "k8s3-setup", "k8s5-setup", "k8s8-setup"]) {
+            assert.strictEqual(after.get(untouched), before.get(untouched), untouched);
+        }
+    });
+
+    it("registers at most 3 resources per device", async () => {
+        await build(devConfig());
+        const plan = planFabric(devConfig());
+        const perDevice = new Map<string, number>();
+        for (const r of mocks.resources) {
+            const device = plan.devices.find((d) => r.name === d.name || r.name.startsWith(`${d.name}-`));
+            if (device) perDevice.set(device.name, (perDevice.get(device.name) ?? 0) + 1);
+        }
+        assert.strictEqual(perDevice.size, 14);
+        for (const [device, n] of perDevice) assert.ok(n <= 3, `${device}: ${n} resources`);
+    });
+});

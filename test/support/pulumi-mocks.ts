@@ -1,0 +1,67 @@
+// Runs Pulumi component code under pulumi.runtime.setMocks and records every
+// resource registered: type, name, inputs and URN (whose type chain shows the parent).
+
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, any>;
+    /** Top-level input names that arrived as secrets. */
+    secretInputs: string[];
+}
+
+/** The engine's marker for a secret value on the wire. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+function unwrap(inputs: Record<string, any>): { inputs: Record<string, any>; secret: string[] } {
+    const out: Record<string, any> = {};
+    const secret: string[] = [];
+    for (const [k, v] of Object.entries(inputs)) {
+        if (v && typeof v === "object" && v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") {
+            out[k] = v.value;
+            secret.push(k);
+        } else out[k] = v;
+    }
+    return { inputs: out, secret };
+}
+
+export class MockRecorder {
+    readonly resources: Registered[] = [];
+
+    /** Install the mocks; `preview` = a dry run in which outputs the engine computes are unknown. */
+    install(preview = false, stack = "dev"): void {
+        this.resources.length = 0;
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    const { inputs, secret } = unwrap(args.inputs);
+                    this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: secret });
+                    // In a preview a provider knows nothing yet: return only the inputs back.
+                    return { id: preview ? undefined : `${args.name}-id`, state: preview ? {} : args.inputs };
+                },
+                call: (args) => args.inputs,
+            },
+            "bgp-fabric",
+            stack,
+            preview,
+        );
+    }
+
+    ofType(type: string): Registered[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+}
+
+/** Resolve an Output in a test (undefined while unknown). */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Wait until every resource created so far has been registered with the (mock) engine. */
+export async function settle(resources: pulumi.Resource[] = []): Promise<void> {
+    await Promise.all(resources.map((r) => valueOf(r.urn)));
+    // The SDK's own queue of outstanding registrations (what `pulumi up` waits for before exiting).
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+}

@@ -86,7 +86,7 @@ describe("components under mocks: the dev stack", function () {
         assert.strictEqual(mocks.ofType(COMMAND).length, 14);
         assert.strictEqual((await valueOf(fabric.asns)).leaf3, 65103);
         // The engine's own outputs are unknown in a preview; the plan's are not.
-        assert.strictEqual(await fabric.leafs.leaf3.config.stdout.isKnown, false);
+        assert.strictEqual(await (fabric.leafs.leaf3.config.stdout as unknown as { isKnown: Promise<boolean> }).isKnown, false);
     });
 
     it("changing one leaf's pin changes that leaf's command and at most its peers'", async () => {

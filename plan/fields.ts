@@ -68,7 +68,10 @@ export function trailingNumber(name: string): number | undefined {
     return m ? parseInt(m[1], 10) : undefined;
 }
 
+// One collator for every comparison: String.localeCompare builds one per call.
+const NATURAL = new Intl.Collator("en", { numeric: true });
+
 /** Natural order for names and ports: `swp2` before `swp10`. */
 export function naturalCompare(a: string, b: string): number {
-    return a.localeCompare(b, "en", { numeric: true });
+    return NATURAL.compare(a, b);
 }

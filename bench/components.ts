@@ -14,7 +14,7 @@ export async function benchComponents(sizes: [number, number, number][] = [[4, 3
         const plan = planFabric(syntheticFabric(s, l, n));
         mocks.install();
         const t = process.hrtime.bigint();
-        const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "bench-key" }, kubernetes: { installUpstream: false } });
+        const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "bench-key" }, kubernetes: {} });
         await settle([fabric]);
         const ms = Number(process.hrtime.bigint() - t) / 1e6;
         const devices = plan.devices.length;

@@ -9,8 +9,6 @@ export interface ClusterNetworkingArgs {
     nodeFrr: Record<string, string>;
     /** The cluster (kubeconfig) or a render-to-directory provider (GitOps, the lab). */
     provider: k8s.Provider;
-    /** Install tigera-operator and MetalLB from the plan's pinned manifests first (default true). */
-    installUpstream?: boolean;
 }
 
 /**
@@ -27,7 +25,7 @@ export class ClusterNetworking extends pulumi.ComponentResource {
         const { plan, provider } = args;
         const childOpts = { parent: this, provider };
         const upstream: pulumi.Resource[] = [];
-        if (args.installUpstream ?? true) {
+        if (plan.kubernetes.installUpstream) {
             upstream.push(
                 new k8s.yaml.v2.ConfigFile(`${name}-tigera-operator`, { file: plan.kubernetes.calicoManifest }, childOpts),
                 new k8s.yaml.v2.ConfigFile(`${name}-metallb`, { file: plan.kubernetes.metallbManifest }, childOpts),

@@ -15,7 +15,7 @@ export interface FabricArgs {
     /** BGP passwords by switch name (secrets). */
     bgpPasswords?: Record<string, pulumi.Input<string>>;
     /** Cluster networking: a kubeconfig (secret) applies to the cluster; otherwise objects are rendered to a directory. */
-    kubernetes?: { kubeconfig?: pulumi.Input<string>; renderDirectory?: string; installUpstream?: boolean };
+    kubernetes?: { kubeconfig?: pulumi.Input<string>; renderDirectory?: string };
 }
 
 /**
@@ -65,7 +65,7 @@ export class Fabric extends pulumi.ComponentResource {
         );
         this.networking = new ClusterNetworking(
             `${name}-networking`,
-            { plan, nodeFrr, provider, installUpstream: kube.installUpstream },
+            { plan, nodeFrr, provider },
             { parent: this, dependsOn: Object.values(this.nodes) },
         );
 

@@ -83,6 +83,8 @@ export interface KubernetesConfig {
     /** Where the pinned tigera-operator / MetalLB manifests come from: URL or local path (machines without internet). */
     calicoManifest?: string;
     metallbManifest?: string;
+    /** Install tigera-operator and MetalLB from those manifests before our objects (default true). */
+    installUpstream?: boolean;
     /** ASN of MetalLB's native speaker, which peers with the node's own router over 127.0.0.1. */
     speakerAsn?: number;
 }

@@ -23,7 +23,7 @@ export const DEFAULTS = {
         serviceCidr: "10.233.0.0/18",
         blockSize: 26,
         calicoVersion: "v3.32.0",
-        metallbVersion: "v0.16.0",
+        metallbVersion: "v0.16.2",
         routerImage: "quay.io/frrouting/frr:8.4.1",
         speakerAsn: 64999,
     },

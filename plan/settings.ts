@@ -125,6 +125,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
             routerImage: k.routerImage ?? DEFAULTS.kubernetes.routerImage,
             calicoManifest: k.calicoManifest ?? UPSTREAM_MANIFESTS.calico(k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion),
             metallbManifest: k.metallbManifest ?? UPSTREAM_MANIFESTS.metallb(k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion),
+            installUpstream: k.installUpstream ?? true,
             speakerAsn: k.speakerAsn === undefined ? DEFAULTS.kubernetes.speakerAsn : checkAsn(p, "kubernetes.speakerAsn", k.speakerAsn) ?? DEFAULTS.kubernetes.speakerAsn,
             calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
         },

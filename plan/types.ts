@@ -90,6 +90,7 @@ export interface PlannedKubernetes {
     /** Upstream install manifests (tigera-operator, metallb-native) at the pinned versions: URL or local path. */
     calicoManifest: string;
     metallbManifest: string;
+    installUpstream: boolean;
     /** ASN of MetalLB's native speaker on every node (peers with the node router over 127.0.0.1). */
     speakerAsn: number;
     /** Port Calico's BIRD listens on: 179 when Calico peers with the leafs, 1179 when a host router owns 179. */

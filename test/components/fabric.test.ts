@@ -11,7 +11,7 @@ const COMMAND = "command:remote:Command";
 async function build(config: FabricConfig, preview = false): Promise<Fabric> {
     mocks.install(preview);
     const plan = planFabric(config);
-    const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" }, kubernetes: { renderDirectory: "/tmp/x", installUpstream: false } });
+    const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" }, kubernetes: { renderDirectory: "/tmp/x" } });
     await settle([fabric]);
     return fabric;
 }

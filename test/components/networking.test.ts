@@ -11,7 +11,7 @@ import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
 
 const mocks = new MockRecorder();
 
-async function build(config: FabricConfig, kubernetes: { kubeconfig?: string; installUpstream?: boolean } = { installUpstream: false }) {
+async function build(config: FabricConfig, kubernetes: { kubeconfig?: string } = {}) {
     mocks.install();
     const plan = planFabric(config);
     const fabric = new Fabric(plan.name, { plan, ssh: {}, kubernetes });
@@ -35,16 +35,18 @@ describe("components under mocks: cluster networking and the stack program", fun
     });
 
     it("installs the pinned upstream operators first and makes our objects wait for them", async () => {
-        await build(devConfig(), { installUpstream: true });
+        const c = devConfig();
+        c.kubernetes = { ...c.kubernetes, installUpstream: true };
+        await build(c);
         const files = mocks.ofType("kubernetes:yaml/v2:ConfigFile").map((r) => r.inputs.file);
         assert.deepStrictEqual(files, [
             "https://raw.githubusercontent.com/projectcalico/calico/v3.32.0/manifests/tigera-operator.yaml",
-            "https://raw.githubusercontent.com/metallb/metallb/v0.16.0/config/manifests/metallb-native.yaml",
+            "https://raw.githubusercontent.com/metallb/metallb/v0.16.2/config/manifests/metallb-native.yaml",
         ]);
     });
 
     it("uses a kubeconfig as a secret when one is given", async () => {
-        await build(devConfig(), { kubeconfig: "apiVersion: v1\nkind: Config\n", installUpstream: false });
+        await build(devConfig(), { kubeconfig: "apiVersion: v1\nkind: Config\n" });
         const provider = mocks.ofType("pulumi:providers:kubernetes")[0];
         assert.ok(provider.secretInputs.includes("kubeconfig"));
         assert.strictEqual(provider.inputs.renderYamlToDirectory, undefined);

@@ -94,7 +94,7 @@ bgpd_ver=$(/usr/lib/frr/bgpd --version 2>/dev/null | sed -n 's/^bgpd version //p
   || die "expected FRR 8.4.x, got vtysh '${vtysh_ver:-?}' bgpd '${bgpd_ver:-?}'"
 [[ -f /usr/lib/frr/frr-reload.py ]] || die "/usr/lib/frr/frr-reload.py missing (frr-pythontools)"
 [[ -x /usr/lib/frr/bgpd && -x /usr/lib/frr/zebra && -x /usr/lib/frr/watchfrr ]] || die "FRR daemons missing in /usr/lib/frr"
-command -v bird >/dev/null && command -v birdc >/dev/null || die "bird/birdc not on PATH"
+for c in bird birdc; do command -v "$c" >/dev/null || die "$c not on PATH"; done
 [[ -x /usr/sbin/sshd ]] || die "/usr/sbin/sshd missing"
 for c in ip ping unshare nsenter ethtool socat nc jq ssh ssh-keygen; do
   command -v "$c" >/dev/null || die "command '$c' not found"

@@ -1,0 +1,64 @@
+// The entry point for one device: every text bgp-fabric renders for it.
+//   spine, leaf  frr.conf and an ifupdown2 interfaces file (applied on Cumulus),
+//                plus the apply/destroy scripts that carry them (switchScripts)
+//   node         frr.conf of its router (router-on-host only) and setup.sh
+//   external     nothing: someone else's router
+// A device with `managed: false` gets nothing at all.
+
+import { FabricPlan } from "../plan";
+import { ExpectedSession, expectedSessions, renderApplyScript, renderDeleteScript } from "./apply-script";
+import { findDevice } from "./frr-common";
+import { renderNodeFrr } from "./frr-node";
+import { SwitchFrrOptions, renderSwitchFrr } from "./frr-switch";
+import { renderHostSetup } from "./host-setup";
+import { renderInterfaces } from "./interfaces";
+
+export interface RenderedDevice {
+    frr?: string;
+    interfaces?: string;
+    setup?: string;
+}
+
+export type RenderDeviceOptions = SwitchFrrOptions;
+
+export function renderDevice(plan: FabricPlan, name: string, opts: RenderDeviceOptions = {}): RenderedDevice {
+    const d = findDevice(plan, name);
+    if (!d.managed) return {};
+    switch (d.role) {
+        case "spine":
+        case "leaf":
+            return { frr: renderSwitchFrr(plan, name, opts), interfaces: renderInterfaces(plan, name) };
+        case "node": {
+            const frr = renderNodeFrr(plan, name);
+            return frr === undefined ? { setup: renderHostSetup(plan, name) } : { frr, setup: renderHostSetup(plan, name) };
+        }
+        default:
+            return {};
+    }
+}
+
+export interface SwitchScripts {
+    /** create/update of the device's remote Command. */
+    apply: string;
+    /** delete of the device's remote Command (`pulumi destroy`). */
+    destroy: string;
+    sessions: ExpectedSession[];
+}
+
+/** The safe-apply and destroy scripts of a managed switch; undefined for anything else. */
+export function switchScripts(plan: FabricPlan, name: string, opts: RenderDeviceOptions = {}): SwitchScripts | undefined {
+    const d = findDevice(plan, name);
+    if (!d.managed || (d.role !== "spine" && d.role !== "leaf")) return undefined;
+    const r = renderDevice(plan, name, opts);
+    const sessions = expectedSessions(plan, name);
+    const apply = renderApplyScript({
+        device: name,
+        platform: d.platform,
+        frr: r.frr!,
+        interfaces: d.platform === "cumulus" ? r.interfaces : undefined,
+        sessions,
+        timeoutSeconds: plan.apply.convergeTimeout,
+        settleSeconds: plan.bgp.holdtime,
+    });
+    return { apply, destroy: renderDeleteScript({ device: name, platform: d.platform }), sessions };
+}

@@ -71,6 +71,9 @@ export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: B
     return out.join("\n") + "\n";
 }
 
+/** Where the speaker stand-in connects from: its own loopback address, as MetalLB's session address is its own. */
+export const SPEAKER_ADDRESS = "127.0.0.2";
+
 /** The MetalLB native speaker stand-in of one node. */
 export function speakerConfig(plan: FabricPlan, node: PlannedDevice, inst: BirdInstance, speakerPort: number): string {
     const vips = plan.pools.flatMap((p) => Object.values(p.vips));
@@ -85,14 +88,15 @@ export function speakerConfig(plan: FabricPlan, node: PlannedDevice, inst: BirdI
         "}",
         "protocol bgp node_router {",
         // BIRD 2 always opens a listening socket; keep it off 179 (the node router's) and on loopback only.
-        `  local 127.0.0.1 port ${speakerPort} as ${plan.kubernetes.speakerAsn};`,
+        // A loopback address of its own (127.0.0.2): MetalLB's next hop is its session
+        // address, and FRR refuses a next hop that is one of the router's own.
+        `  local ${SPEAKER_ADDRESS} port ${speakerPort} as ${plan.kubernetes.speakerAsn};`,
         "  strict bind on;",
         `  neighbor 127.0.0.1 port 179 as ${node.asn};`,
         "  multihop 1;",
         `  ${TIMERS(plan.bgp.keepalive, plan.bgp.holdtime)}`,
-        // MetalLB announces its session address as the next hop; BIRD refuses to announce the
-        // neighbor's own address (127.0.0.1 here), so the stand-in announces the node's loopback.
-        `  ipv4 { import none; export where source = RTS_STATIC; next hop address ${node.loopback}; };`,
+        // Like MetalLB: the next hop is the speaker's own session address.
+        "  ipv4 { import none; export where source = RTS_STATIC; next hop self; };",
         "}",
         "",
     ].join("\n");

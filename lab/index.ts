@@ -32,7 +32,7 @@ export { podBlock, planVips } from "./nodes";
 export { VIP_PORT } from "./env";
 export { RenderedDevice } from "./configs";
 
-/** Port the MetalLB speaker stand-in's BIRD listens on (127.0.0.1 only; BIRD cannot listen on none). */
+/** Port the MetalLB speaker stand-in's BIRD listens on (127.0.0.2 only; BIRD cannot listen on none). */
 export const SPEAKER_LISTEN_PORT = 1790;
 
 export interface LabUpOptions extends LabLocationOptions {

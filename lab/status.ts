@@ -6,7 +6,7 @@ import { FabricPlan, PlannedDevice } from "../plan";
 import { expectedSessions } from "../render/apply-script";
 import { LabLocation } from "./env";
 import { pool, sleep } from "./exec";
-import { birdBgpStates, birdInstance, birdProtocolName } from "./bird";
+import { SPEAKER_ADDRESS, birdBgpStates, birdInstance, birdProtocolName } from "./bird";
 import { bgpPeers } from "./frr";
 import { LabState } from "./state";
 
@@ -47,7 +47,7 @@ export async function deviceStatus(loc: LabLocation, st: LabState, plan: FabricP
             // Keyed as FRR keys them (and as the apply script waits for them): interface or address, one per peer.
             base.sessions = expectedSessions(plan, d.name).map((x) => ({ neighbor: x.peer, via: x.key, state: peers[x.key]?.state ?? "absent" }));
             // The speaker is a dynamic neighbor (bgp listen range) keyed by its address.
-            if (d.role === "node" && plan.kubernetes.routing === "router-on-host") base.speaker = peers["127.0.0.1"]?.state ?? "absent";
+            if (d.role === "node" && plan.kubernetes.routing === "router-on-host") base.speaker = peers[SPEAKER_ADDRESS]?.state ?? "absent";
         }
         base.expected = base.sessions.length;
         base.established = base.sessions.filter((s) => s.state === "Established").length;
@@ -71,7 +71,7 @@ export function missingSessions(list: DeviceStatus[]): string[] {
     for (const s of list) {
         if (s.error) out.push(`${s.device}: ${s.error}`);
         for (const x of s.sessions) if (x.state !== "Established") out.push(`${s.device} ${x.via} -> ${x.neighbor}: ${x.state}`);
-        if (s.speaker !== undefined && s.speaker !== "Established") out.push(`${s.device} 127.0.0.1 -> speaker: ${s.speaker}`);
+        if (s.speaker !== undefined && s.speaker !== "Established") out.push(`${s.device} ${SPEAKER_ADDRESS} -> speaker: ${s.speaker}`);
     }
     return out;
 }

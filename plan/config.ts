@@ -124,6 +124,9 @@ export interface FabricConfig {
         /** BFD on fabric and server sessions. Default true. */
         bfd?: boolean;
         maximumPaths?: number;
+        /** BFD transmit/receive interval in milliseconds (default 100) and detect multiplier (default 3). */
+        bfdInterval?: number;
+        bfdMultiplier?: number;
         /** Keepalive / hold seconds. Defaults 1 / 3 (as the Cumulus reference design). */
         keepalive?: number;
         holdtime?: number;

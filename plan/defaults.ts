@@ -27,7 +27,8 @@ export const DEFAULTS = {
         routerImage: "quay.io/frrouting/frr:8.4.1",
         speakerAsn: 64999,
     },
-    bgp: { bfd: true, maximumPaths: 64, keepalive: 1, holdtime: 3 },
+    // BFD 100 ms × 3: a silent failure is detected in 300 ms (FRR's own default, 300 ms × 3, is 900 ms).
+    bgp: { bfd: true, bfdInterval: 100, bfdMultiplier: 3, maximumPaths: 64, keepalive: 1, holdtime: 3 },
     apply: { convergeTimeout: 60 },
     /** Cumulus convention: a spine's port to leaf N is swpN, a leaf's port to spine M is swp(50+M). */
     ports: { leafUplinkBase: 50 },

@@ -29,7 +29,7 @@ export interface Settings {
     podCidr?: Cidr;
     serviceCidr?: Cidr;
     kubernetes: PlannedKubernetes;
-    bgp: { bfd: boolean; maximumPaths: number; keepalive: number; holdtime: number };
+    bgp: { bfd: boolean; bfdInterval: number; bfdMultiplier: number; maximumPaths: number; keepalive: number; holdtime: number };
     convergeTimeout: number;
     /** The config text of each range, for the plan and for messages. */
     text: Record<string, string>;
@@ -131,6 +131,8 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         },
         bgp: {
             bfd: b.bfd ?? DEFAULTS.bgp.bfd,
+            bfdInterval: b.bfdInterval === undefined ? DEFAULTS.bgp.bfdInterval : checkInt(p, "bgp.bfdInterval", b.bfdInterval, 10, 60000) ?? 100,
+            bfdMultiplier: b.bfdMultiplier === undefined ? DEFAULTS.bgp.bfdMultiplier : checkInt(p, "bgp.bfdMultiplier", b.bfdMultiplier, 2, 255) ?? 3,
             maximumPaths: b.maximumPaths === undefined ? DEFAULTS.bgp.maximumPaths : checkInt(p, "bgp.maximumPaths", b.maximumPaths, 1, 256) ?? 64,
             keepalive,
             holdtime,

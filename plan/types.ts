@@ -110,7 +110,7 @@ export interface FabricPlan {
         links: string;
         rackSubnets?: string;
     };
-    bgp: { bfd: boolean; maximumPaths: number; keepalive: number; holdtime: number };
+    bgp: { bfd: boolean; bfdInterval: number; bfdMultiplier: number; maximumPaths: number; keepalive: number; holdtime: number };
     apply: { convergeTimeout: number };
 }
 

@@ -24,6 +24,28 @@ export function frrHeader(plan: FabricPlan, device: PlannedDevice, log: string):
         `hostname ${device.name}`,
         log,
         "service integrated-vtysh-config",
+        // FRR 8.4 does not put a path back into a kernel nexthop group after its
+        // link flaps (ECMP stays halved); plain multipath routes recover.
+        "no zebra nexthop kernel enable",
+        "!",
+        ...(device.neighbors.some((n) => n.bfd) ? bfdProfile(plan) : []),
+    ];
+}
+
+/** The BFD profile every BFD session uses: fast detection per plan.bgp (RFC 7938 §6.2.1). */
+export const BFD_PROFILE = "fabric";
+
+// FRR's running config omits values equal to its defaults (3 × 300 ms); so do
+// we, or frr-reload.py would see a difference on every apply.
+function bfdProfile(plan: FabricPlan): string[] {
+    const { bfdMultiplier: multiplier, bfdInterval: interval } = plan.bgp;
+    return [
+        "bfd",
+        ` profile ${BFD_PROFILE}`,
+        ...(multiplier === 3 ? [] : [`  detect-multiplier ${multiplier}`]),
+        ...(interval === 300 ? [] : [`  receive-interval ${interval}`, `  transmit-interval ${interval}`]),
+        " exit",
+        "exit",
         "!",
     ];
 }
@@ -119,7 +141,7 @@ export function peerGroupLines(g: PeerGroup): { bgp: string[]; af: string[] } {
     const groupBfd = g.members.every((n) => n.bfd);
     const bgp = [` neighbor ${g.name} peer-group`];
     if (allUnnumbered) bgp.push(` neighbor ${g.name} remote-as external`);
-    if (groupBfd) bgp.push(` neighbor ${g.name} bfd`);
+    if (groupBfd) bgp.push(` neighbor ${g.name} bfd`, ` neighbor ${g.name} bfd profile ${BFD_PROFILE}`);
     if (anyUnnumbered) bgp.push(` neighbor ${g.name} capability extended-nexthop`);
     bgp.push(` neighbor ${g.name} timers ${g.timers.keepalive} ${g.timers.holdtime}`, ` neighbor ${g.name} advertisement-interval 0`);
     for (const n of g.members) {
@@ -131,7 +153,7 @@ export function peerGroupLines(g: PeerGroup): { bgp: string[]; af: string[] } {
             bgp.push(` neighbor ${key} remote-as ${n.asn}`, ` neighbor ${key} peer-group ${g.name}`);
         }
         bgp.push(` neighbor ${key} description ${g.describe(n)}`);
-        if (!groupBfd && n.bfd) bgp.push(` neighbor ${key} bfd`);
+        if (!groupBfd && n.bfd) bgp.push(` neighbor ${key} bfd`, ` neighbor ${key} bfd profile ${BFD_PROFILE}`);
         const password = g.password?.(n);
         if (password !== undefined) bgp.push(` neighbor ${key} password ${checkPassword(password, n)}`);
     }

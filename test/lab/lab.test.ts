@@ -112,7 +112,7 @@ describe("lab: the dev fabric in network namespaces", function () {
         assert.deepStrictEqual(await nodeMesh(LOC), []);
     });
 
-    it("establishes every node's MetalLB speaker session to its router over 127.0.0.1", async function () {
+    it("establishes every node's MetalLB speaker session to its router over loopback (127.0.0.2 → 127.0.0.1)", async function () {
         await waitEstablished(30_000, { ...LOC, speakers: true });
     });
 

@@ -66,6 +66,14 @@ frr defaults datacenter
 hostname leaf1
 log syslog informational
 service integrated-vtysh-config
+no zebra nexthop kernel enable
+!
+bfd
+ profile fabric
+  receive-interval 100
+  transmit-interval 100
+ exit
+exit
 !
 interface lo
  ip address 172.16.255.101/32
@@ -162,6 +170,7 @@ router bgp 65101
  neighbor fabric peer-group
  neighbor fabric remote-as external
  neighbor fabric bfd
+ neighbor fabric bfd profile fabric
  neighbor fabric capability extended-nexthop
  neighbor fabric timers 1 3
  neighbor fabric advertisement-interval 0
@@ -172,6 +181,7 @@ router bgp 65101
  neighbor servers peer-group
  neighbor servers remote-as external
  neighbor servers bfd
+ neighbor servers bfd profile fabric
  neighbor servers capability extended-nexthop
  neighbor servers timers 1 3
  neighbor servers advertisement-interval 0

@@ -64,6 +64,14 @@ frr defaults datacenter
 hostname leaf1
 log syslog informational
 service integrated-vtysh-config
+no zebra nexthop kernel enable
+!
+bfd
+ profile fabric
+  receive-interval 100
+  transmit-interval 100
+ exit
+exit
 !
 interface lo
  ip address 172.16.255.101/32
@@ -121,6 +129,7 @@ router bgp 65101
  neighbor fabric peer-group
  neighbor fabric remote-as external
  neighbor fabric bfd
+ neighbor fabric bfd profile fabric
  neighbor fabric capability extended-nexthop
  neighbor fabric timers 1 3
  neighbor fabric advertisement-interval 0

@@ -73,6 +73,7 @@ export class Fabric extends pulumi.ComponentResource {
         this.loopbacks = pulumi.output(Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])));
         this.vips = pulumi.output(Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }])));
         this.bgpSessions = pulumi.output(plan.sessions);
-        this.registerOutputs({ asns: this.asns, loopbacks: this.loopbacks, vips: this.vips, bgpSessions: this.bgpSessions });
+        // The plan itself is an output too: the policy pack judges the fabric from it.
+        this.registerOutputs({ asns: this.asns, loopbacks: this.loopbacks, vips: this.vips, bgpSessions: this.bgpSessions, plan });
     }
 }

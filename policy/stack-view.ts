@@ -1,0 +1,153 @@
+// What a stack policy sees of one fabric at the end of a preview or update:
+// the plan (its structure: roles, racks, ranges, pools) and the values the
+// stack actually registers (the Fabric component's outputs, the FRR text in
+// every switch command and in the router ConfigMap, the Kubernetes objects).
+//
+// Where the plan comes from, in order:
+//  1. a `plan` output of the Fabric component, if the program registers one
+//     (the plan the program used, read back: nothing is computed twice);
+//  2. otherwise the stack's own `fabric:*` config, read with the program's
+//     own reader (stacks/config.ts) and planned with plan/planFabric. The
+//     engine hands a policy pack the stack's config (PULUMI_CONFIG, the same
+//     way it hands it to the program), and the planner is pure, so this is
+//     the plan the program computed, byte for byte.
+// The checks then prefer what the stack registered (Fabric outputs, rendered
+// text) over the plan: the policy pack judges what would be deployed.
+
+import { PolicyResource } from "@pulumi/policy";
+import { FabricConfigError, FabricPlan, PlannedSession, planFabric } from "../plan";
+import { ROUTER_NAME, ROUTER_NAMESPACE, nodeConfigKey } from "../render/kubernetes";
+import { readFabricConfig } from "../stacks/config";
+import * as pulumi from "@pulumi/pulumi";
+import { FrrBgp, frrConfOf, parseFrrBgp } from "./frr-text";
+
+export const TYPES = {
+    fabric: "bgp-fabric:index:Fabric",
+    spine: "bgp-fabric:index:Spine",
+    leaf: "bgp-fabric:index:Leaf",
+    node: "bgp-fabric:index:K8sNode",
+    pool: "bgp-fabric:index:LoadBalancerPool",
+    command: "command:remote:Command",
+    copyToRemote: "command:remote:CopyToRemote",
+    localCommand: "command:local:Command",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    daemonSet: "kubernetes:apps/v1:DaemonSet",
+    service: "kubernetes:core/v1:Service",
+    nodePatch: "kubernetes:core/v1:NodePatch",
+    calicoPeer: "kubernetes:projectcalico.org/v3:BGPPeer",
+    addressPool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
+} as const;
+
+/** A device's FRR configuration as the stack deploys it. */
+export interface DeployedFrr {
+    device: string;
+    /** The resource carrying it (switch command, router ConfigMap). */
+    urn: string;
+    /** Where in that resource, for messages: `create` or `data["k8s1.conf"]`. */
+    where: string;
+    text: string;
+    bgp?: FrrBgp;
+}
+
+export interface FabricView {
+    fabric: PolicyResource;
+    plan: FabricPlan;
+    /** Where the plan came from, for messages. */
+    planSource: string;
+    /** Device → ASN and → loopback (router-id) as registered (Fabric outputs), else as planned. */
+    asns: Record<string, number>;
+    loopbacks: Record<string, string>;
+    sessions: PlannedSession[];
+    /** Pool → CIDR and named VIPs, as registered. */
+    pools: Record<string, { cidr: string; vips: Record<string, string> }>;
+    /** Every FRR configuration the stack deploys, by device. */
+    frr: Map<string, DeployedFrr>;
+    /** Every resource of the stack that descends from this Fabric. */
+    resources: PolicyResource[];
+}
+
+/** A value read through the policy SDK's proxies, as plain data (touching an unknown value throws, as it should). */
+export function plain<T>(value: T): T {
+    return value === undefined ? value : JSON.parse(JSON.stringify(value));
+}
+
+/** The plan the stack's `fabric:*` config gives, exactly as stacks/index.ts computes it. Cached per config. */
+let cache: { key: string; plan: FabricPlan } | undefined;
+export function planFromStackConfig(): FabricPlan {
+    const key = JSON.stringify(pulumi.runtime.allConfig());
+    if (cache?.key === key) return cache.plan;
+    const { config } = readFabricConfig();
+    const plan = planFabric(config);
+    cache = { key, plan };
+    return plan;
+}
+
+/** Thrown when there is no plan to judge the stack by; the policies report it as one violation. */
+export class NoPlanError extends Error {}
+
+function planFor(fabric: PolicyResource): { plan: FabricPlan; source: string } {
+    const registered = fabric.props.plan as FabricPlan | undefined;
+    if (registered !== undefined) return { plan: plain(registered), source: `the plan output of Fabric '${fabric.name}'` };
+    try {
+        return { plan: planFromStackConfig(), source: "the stack's fabric:* config" };
+    } catch (err) {
+        const why = err instanceof FabricConfigError ? err.errors.map((e) => `${e.field}: ${e.message}`).join("; ") : String((err as Error).message ?? err);
+        throw new NoPlanError(`cannot plan the stack's fabric:* config to check Fabric '${fabric.name}' against: ${why}`);
+    }
+}
+
+function descendsFrom(r: PolicyResource, ancestor: PolicyResource): boolean {
+    for (let p = r.parent; p; p = p.parent) if (p.urn === ancestor.urn) return true;
+    return false;
+}
+
+function deviceOf(r: PolicyResource): string | undefined {
+    const p = r.parent;
+    return p && (p.type === TYPES.spine || p.type === TYPES.leaf) ? p.name : undefined;
+}
+
+/** One view per Fabric component of the stack (a stack normally has exactly one). */
+export function fabricViews(resources: PolicyResource[]): FabricView[] {
+    return resources.filter((r) => r.type === TYPES.fabric).map((fabric) => viewOf(fabric, resources));
+}
+
+function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
+    const { plan, source } = planFor(fabric);
+    const mine = all.filter((r) => descendsFrom(r, fabric));
+    const registered = <T>(key: string, fallback: T): T => {
+        const v = fabric.props[key];
+        return v === undefined ? fallback : plain(v as T);
+    };
+    const frr = new Map<string, DeployedFrr>();
+    for (const r of mine) {
+        if (r.type === TYPES.command) {
+            const device = deviceOf(r);
+            const create = device === undefined ? undefined : (r.props.create as string | undefined);
+            const text = typeof create === "string" ? frrConfOf(create) : undefined;
+            if (device && text !== undefined) frr.set(device, { device, urn: r.urn, where: "create", text, bgp: parseFrrBgp(text) });
+        } else if (r.type === TYPES.configMap && isRouterConfigMap(r)) {
+            const data = (r.props.data ?? {}) as Record<string, unknown>;
+            for (const d of plan.devices.filter((x) => x.role === "node")) {
+                const key = nodeConfigKey(d.name);
+                const text = data[key];
+                if (typeof text === "string") frr.set(d.name, { device: d.name, urn: r.urn, where: `data["${key}"]`, text, bgp: parseFrrBgp(text) });
+            }
+        }
+    }
+    return {
+        fabric,
+        plan,
+        planSource: source,
+        asns: registered("asns", Object.fromEntries(plan.devices.map((d) => [d.name, d.asn]))),
+        loopbacks: registered("loopbacks", Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback]))),
+        sessions: registered("bgpSessions", plan.sessions),
+        pools: registered("vips", Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }]))),
+        frr,
+        resources: mine,
+    };
+}
+
+function isRouterConfigMap(r: PolicyResource): boolean {
+    const md = r.props.metadata as { name?: string; namespace?: string } | undefined;
+    return md?.name === ROUTER_NAME && (md.namespace ?? "default") === ROUTER_NAMESPACE;
+}

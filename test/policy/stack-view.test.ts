@@ -48,8 +48,15 @@ describe("policy pack: reading the deployed FRR text", () => {
 describe("policy pack: where the stack policies get the plan", function () {
     this.timeout(60000);
 
+    /** The dev stack as state written before the Fabric had a plan output. */
+    async function withoutPlanOutput() {
+        const stack = (await devStack()).clone();
+        delete stack.find((r) => r.type === "bgp-fabric:index:Fabric").outputs.plan;
+        return stack;
+    }
+
     it("re-plans from the stack's fabric:* config (the program's own reader and planner) when the Fabric has no plan output", async () => {
-        const stack = await devStack();
+        const stack = await withoutPlanOutput();
         pulumi.runtime.setAllConfig(stack.config);
         try {
             const [view] = fabricViews(stackArgs(stack, {}).resources);
@@ -60,6 +67,12 @@ describe("policy pack: where the stack policies get the plan", function () {
         } finally {
             pulumi.runtime.setAllConfig({});
         }
+    });
+
+    it("uses the plan output the Fabric component registers", async () => {
+        const [view] = fabricViews(stackArgs(await devStack(), {}).resources);
+        assert.strictEqual(view.planSource, "the plan output of Fabric 'dev'");
+        assert.deepStrictEqual(view.plan, JSON.parse(JSON.stringify(planOf(DEV))));
     });
 
     it("prefers a plan output of the Fabric component, and needs no config then", async () => {
@@ -77,7 +90,7 @@ describe("policy pack: where the stack policies get the plan", function () {
     });
 
     it("reports one violation per stack policy when there is no plan to judge by", async () => {
-        const stack = (await devStack()).clone();
+        const stack = await withoutPlanOutput();
         for (const k of Object.keys(stack.config)) delete stack.config[k];
         const run = await runPolicies(policies, stack);
         const noPlan = run.violations.filter((v) => v.message.startsWith("cannot plan"));

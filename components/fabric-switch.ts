@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { FabricPlan, PlannedDevice } from "../plan";
+import { renderDeleteScript } from "../render/apply-script";
 import { switchScripts } from "../render/device";
 import { SshSettings, deviceConnection } from "./connection";
 import { deviceApplyCommand } from "./device-apply";
@@ -54,7 +55,7 @@ function applySwitchConfig(parent: pulumi.ComponentResource, name: string, args:
         {
             connection: deviceConnection(device, args.ssh),
             script,
-            deleteScript: (plain ?? render({})).destroy,
+            deleteScript: plain?.destroy ?? renderDeleteScript({ device: device.name, platform: device.platform }),
             containsSecrets: !plain,
         },
         parent,

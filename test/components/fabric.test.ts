@@ -72,6 +72,28 @@ describe("components under mocks: the dev stack", function () {
         }
     });
 
+    it("makes a script carrying a BGP password secret, with logging off, on that switch and its peers only", async () => {
+        mocks.install();
+        const plan = planFabric(devConfig());
+        const fabric = new Fabric(plan.name, { plan, ssh: {}, bgpPasswords: { leaf2: pulumi.secret("S3cret-Passw0rd") } });
+        await settle([fabric]);
+        const byName = new Map(mocks.ofType(COMMAND).map((r) => [r.name, r]));
+        for (const name of ["leaf2-config", "spine1-config", "spine2-config"]) {
+            const r = byName.get(name)!;
+            assert.ok(r.secretInputs.includes("create") && r.secretInputs.includes("update"), `${name}: script not secret`);
+            assert.match(r.inputs.create, /neighbor swp5[12] password S3cret-Passw0rd|neighbor swp2 password S3cret-Passw0rd/);
+            assert.strictEqual(r.inputs.logging, "none", name);
+            assert.match(r.inputs.delete, /pre-bgp-fabric/);
+            assert.ok(!r.inputs.delete.includes("S3cret"), name);
+        }
+        for (const name of ["leaf1-config", "k8s3-setup"]) {
+            const r = byName.get(name)!;
+            assert.ok(!r.secretInputs.includes("create"), `${name} needlessly secret`);
+            assert.ok(!String(r.inputs.create).includes("S3cret"), name);
+            assert.strictEqual(r.inputs.logging, "stdoutAndStderr");
+        }
+    });
+
     it("exports asns, loopbacks, vips and bgpSessions exactly as the plan has them", async () => {
         const fabric = await build(devConfig());
         const plan = planFabric(devConfig());

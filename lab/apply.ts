@@ -8,11 +8,14 @@
 //   router DaemonSet delivers that file; the lab has no Kubernetes.
 // Every device waits for its own sessions, which need the far end configured
 // too, so all devices are pushed at once.
+//
+// pushDevice is one device's push, reported rather than thrown (labApply in
+// index.ts pushes again to a running lab: the fault tests, re-runs).
 
 import { FabricPlan, PlannedDevice } from "../plan";
 import { expectedSessions, renderApplyScript } from "../render/apply-script";
 import { renderDevice, switchScripts } from "../render/device";
-import { LabConfigs } from "./configs";
+import { LabConfigs, RenderedDevice } from "./configs";
 import { LabLocation } from "./env";
 import { pool } from "./exec";
 import { sshRun } from "./sshd";
@@ -21,6 +24,14 @@ export interface ApplyResult {
     device: string;
     ms: number;
     output: string;
+}
+
+/** One device's push: `code` is the failing step's exit status (255: SSH could not connect), 0 when it applied. */
+export interface PushOutcome extends ApplyResult {
+    ok: boolean;
+    code: number;
+    /** On failure: `<device>: … failed (exit N):` and the device's own text (stderr, stdout). */
+    error?: string;
 }
 
 /** The apply script of a device, as its component would send it (plain FRR: the lab's devices all are). */
@@ -38,25 +49,35 @@ export function labApplyScript(plan: FabricPlan, d: PlannedDevice, frr: string):
     });
 }
 
+/** Push one device's host setup (nodes) and frr.conf over SSH; never throws for a device's failure. */
+export async function pushDevice(loc: LabLocation, plan: FabricPlan, d: PlannedDevice, c: RenderedDevice | undefined): Promise<PushOutcome> {
+    // A rollback waits a second convergeTimeout for the old sessions.
+    const timeoutMs = (2 * plan.apply.convergeTimeout + 60) * 1000;
+    const t0 = Date.now();
+    let output = "";
+    const steps: [string, string | undefined][] = [
+        ["host setup", c?.setup],
+        ["apply", c?.frr ? labApplyScript(plan, d, c.frr) : undefined],
+    ];
+    for (const [what, script] of steps) {
+        if (!script) continue;
+        // The script's defaults (/etc/frr/frr.conf, vtysh, frr-reload.py) hold as they are: each device has its own /etc/frr and /run/frr.
+        const r = await sshRun(loc, d, "bash -s", { input: script, check: false, timeoutMs });
+        output += r.stdout;
+        if (r.code !== 0) {
+            const error = `${d.name}: ${what} over SSH failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`;
+            return { device: d.name, ms: Date.now() - t0, output, ok: false, code: r.code, error };
+        }
+    }
+    return { device: d.name, ms: Date.now() - t0, output, ok: true, code: 0 };
+}
+
 /** Push every device's configuration over SSH; resolves when all applied (throws with the device's own error text). */
 export async function applyOverSsh(loc: LabLocation, plan: FabricPlan, configs: LabConfigs, devices: PlannedDevice[], log: (s: string) => void): Promise<ApplyResult[]> {
-    const timeoutMs = (plan.apply.convergeTimeout + 60) * 1000;
     return pool(devices, devices.length, async (d) => {
-        const t0 = Date.now();
-        const c = configs.devices[d.name];
-        let output = "";
-        if (c?.setup) {
-            const r = await sshRun(loc, d, "bash -s", { input: c.setup, check: false, timeoutMs });
-            if (r.code !== 0) throw new Error(`${d.name}: host setup over SSH failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`);
-            output += r.stdout;
-        }
-        if (c?.frr) {
-            // The script's defaults (/etc/frr/frr.conf, vtysh, frr-reload.py) hold as they are: each device has its own /etc/frr and /run/frr.
-            const r = await sshRun(loc, d, "bash -s", { input: labApplyScript(plan, d, c.frr), check: false, timeoutMs });
-            if (r.code !== 0) throw new Error(`${d.name}: apply over SSH failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`);
-            output += r.stdout;
-        }
-        log(`${d.name}: ${output.trim().split("\n").pop()}`);
-        return { device: d.name, ms: Date.now() - t0, output };
+        const r = await pushDevice(loc, plan, d, configs.devices[d.name]);
+        if (!r.ok) throw new Error(r.error);
+        log(`${d.name}: ${r.output.trim().split("\n").pop()}`);
+        return { device: r.device, ms: r.ms, output: r.output };
     });
 }

@@ -8,6 +8,7 @@
 //   labExec(device, argv)  run a command inside a device's namespaces
 //   waitEstablished(ms)    wait until every planned session is Established
 //   labSshConfig(opts)     what a Pulumi SSH connection to each device needs
+//   labApply(opts)         push configs again to a running lab (the --apply path), per-device outcomes
 
 import * as fs from "fs";
 import { FabricPlan, PlannedDevice, planFabric, readStackFile } from "../plan";
@@ -22,7 +23,7 @@ import { SshConfigInfo, generateKeys, sshConfigInfo, sshRun, startSshd } from ".
 import { LabProcess, LabState, planPath, readLabPlan, readState, writeState } from "./state";
 import { DeviceStatus, collectStatus, waitAllEstablished } from "./status";
 import { DownReport, teardown } from "./teardown";
-import { applyOverSsh } from "./apply";
+import { PushOutcome, applyOverSsh, pushDevice } from "./apply";
 
 export { LabLocation, labLocation } from "./env";
 export { DeviceStatus, formatStatus, missingSessions } from "./status";
@@ -31,6 +32,7 @@ export { LabState } from "./state";
 export { podBlock, planVips } from "./nodes";
 export { VIP_PORT } from "./env";
 export { RenderedDevice } from "./configs";
+export { PushOutcome } from "./apply";
 
 /** Port the MetalLB speaker stand-in's BIRD listens on (127.0.0.2 only; BIRD cannot listen on none). */
 export const SPEAKER_LISTEN_PORT = 1790;
@@ -318,6 +320,40 @@ export async function labSsh(device: string, remoteCmd: string, opts: LabLocatio
     const d = plan.devices.find((x) => x.name === device);
     if (!d) throw new Error(`no device '${device}' in the lab`);
     return sshRun(loc, d, remoteCmd, { check: opts.check ?? false, timeoutMs: opts.timeoutMs, input: opts.input });
+}
+
+export interface LabApplyOptions extends LabLocationOptions {
+    /** Devices to push (default: every switch and node that has a rendered config), all at once. */
+    devices?: string[];
+    /** The plan to render from (default: the lab's own), e.g. the same fabric with a shorter apply.convergeTimeout. */
+    plan?: FabricPlan;
+    /** Change a device's rendered configs before they are pushed (fault tests, BGP passwords). */
+    transformConfig?: (device: PlannedDevice, rendered: RenderedDevice) => RenderedDevice;
+    log?: (line: string) => void;
+}
+
+/**
+ * Push configurations to a running lab the way `lab up --apply` does (host setup, then the
+ * safe-apply script over SSH from the management namespace). Resolves to one outcome per
+ * device; a device's failure is reported in its outcome, never thrown.
+ */
+export async function labApply(opts: LabApplyOptions = {}): Promise<PushOutcome[]> {
+    const r = running(opts);
+    const plan = opts.plan ?? r.plan;
+    const configs = renderLabConfigs(plan);
+    const names = opts.devices ?? plan.devices.filter((d) => configs.devices[d.name]?.frr).map((d) => d.name);
+    const devices = names.map((n) => {
+        const d = plan.devices.find((x) => x.name === n);
+        if (!d || !r.st.devices[n]) throw new Error(`no device '${n}' in the lab`);
+        return d;
+    });
+    const log = opts.log ?? (() => undefined);
+    return pool(devices, devices.length, async (d) => {
+        const c = configs.devices[d.name];
+        const out = await pushDevice(r.loc, plan, d, c && opts.transformConfig ? opts.transformConfig(d, c) : c);
+        log(out.ok ? `${d.name}: ${out.output.trim().split("\n").pop()}` : (out.error ?? `${d.name}: failed`).split("\n")[0]);
+        return out;
+    });
 }
 
 export function labSshConfig(opts: LabLocationOptions = {}): SshConfigInfo {

@@ -11,7 +11,12 @@
 //  3. validates it with FRR's parser (`vtysh --dryrun -f`; Cumulus also
 //     `ifup --syntax-check` and a check that the interface carrying this SSH
 //     session stays configured). On failure it exits 3 quoting FRR's own
-//     text, each line prefixed with the device name; nothing was changed;
+//     text, each line prefixed with the device name; nothing was changed.
+//     Unchanged: when the installed files already equal the candidate and
+//     FRR's own diff (`frr-reload.py --test`) has nothing to change in the
+//     running config, nothing is reloaded (a re-run does not redo a device
+//     that is done; a hand-edited device is still reloaded): the script only
+//     checks the expected sessions (exit 0, or 5 naming those not Established);
 //  4. records which expected BGP sessions are Established now, and backs up
 //     the running config (`vtysh -c 'show running-config'`) and a copy of the
 //     installed files. The first apply ever also keeps the files as
@@ -47,6 +52,10 @@
 // the snapshot and bgp-fabric's state directory are removed. Its sessions go
 // down on purpose, so there is no convergence check. A device bgp-fabric
 // never applied to is left alone (exit 0).
+//
+// Nothing the scripts print carries a BGP password: `password <word>` in
+// FRR's text (a rejected line, frr-reload.py's `Executed "… no neighbor X
+// password …"` when a password is removed) is printed as `password <redacted>`.
 //
 // Every path and tool is a variable at the top, overridable from the
 // environment (FRR_CONF, VTYSH, RELOAD, STATE_DIR, LOCK_FILE, TIMEOUT, …), so
@@ -181,7 +190,9 @@ function sh(strings: TemplateStringsArray): string {
 // cannot read anything.
 const COMMON = sh`
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
-quote() { sed "s/^/$DEVICE: | /" >&2; }
+# FRR's text as the script prints it: BGP passwords masked.
+redact() { sed -E 's/(password)[[:space:]]+[^[:space:]]+/\1 <redacted>/g'; }
+quote() { redact | sed "s/^/$DEVICE: | /" >&2; }
 say() { printf '%s: %s\n' "$DEVICE" "$*"; }
 # A host path as the FRR daemons see it (SONiC: inside the bgp container).
 daemon_path() { if [ -n "$HOST_FRR_DIR" ]; then printf '%s' "$DAEMON_FRR_DIR\${1#"$HOST_FRR_DIR"}"; else printf '%s' "$1"; fi; }
@@ -277,6 +288,22 @@ if [ "$PLATFORM" = sonic ]; then
   [ -z "$device_asn" ] || [ "$device_asn" = "$ASN" ] || fail 6 "DEVICE_METADATA bgp_asn is $device_asn but the plan says $ASN; bgpcfgd would undo the change. Nothing was changed."
 fi
 
+# Unchanged: the installed files are the candidate and frr-reload.py --test finds nothing to change
+# (its only line then is the version FRR writes itself). Then nothing is reloaded; the sessions are checked.
+unchanged() {
+  cmp -s "$STAGE/frr.conf" "$FRR_CONF" || return 1
+  if [ "$PLATFORM" = cumulus ]; then cmp -s "$STAGE/interfaces" "$IFACES" || return 1; fi
+  local delta
+  delta=$($RELOAD --test "$(daemon_path "$FRR_CONF")" 2>/dev/null </dev/null) || return 1
+  ! printf '%s\n' "$delta" | grep -v -x -E 'Lines To (Delete|Add)|=*|frr version .*' | grep -q .
+}
+if unchanged; then
+  [ \${#KEYS[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; nothing to do"; exit 0; }
+  SETTLE=0 wait_for "\${KEYS[@]}"
+  [ \${#MISSING[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; all \${#KEYS[@]} BGP sessions Established"; exit 0; }
+  fail 5 "unchanged: the running configuration already is the intended one (nothing reloaded), but these sessions are not Established after \${TIMEOUT}s: $(describe "\${MISSING[@]}")"
+fi
+
 # 2. Before: the sessions that are up, the running config, the installed files.
 mapfile -t BEFORE < <(established)
 running=$(run_vtysh -c 'show running-config' 2>&1) || { printf '%s\n' "$running" | quote; fail 6 "cannot read the running config (is FRR running?); nothing was changed"; }
@@ -323,7 +350,7 @@ if [ "$PLATFORM" = cumulus ]; then
 fi
 install_file "$STAGE/frr.conf" "$FRR_CONF" 640 "$(frr_owner)" || rollback "cannot install $FRR_CONF"
 out=$(run_reload "$FRR_CONF" 2>&1) || rollback "frr-reload.py failed to apply the new configuration" "$out"
-printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | sed "s/^/$DEVICE: reload: /" || true
+printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s/^/$DEVICE: reload: /" || true
 
 # 4. Converge, or undo what broke.
 [ \${#KEYS[@]} -eq 0 ] && { say "applied; no BGP session to wait for"; exit 0; }

@@ -31,7 +31,9 @@ EXPECTED=(
 )
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
-quote() { sed "s/^/$DEVICE: | /" >&2; }
+# FRR's text as the script prints it: BGP passwords masked.
+redact() { sed -E 's/(password)[[:space:]]+[^[:space:]]+/\1 <redacted>/g'; }
+quote() { redact | sed "s/^/$DEVICE: | /" >&2; }
 say() { printf '%s: %s\n' "$DEVICE" "$*"; }
 # A host path as the FRR daemons see it (SONiC: inside the bgp container).
 daemon_path() { if [ -n "$HOST_FRR_DIR" ]; then printf '%s' "$DAEMON_FRR_DIR${1#"$HOST_FRR_DIR"}"; else printf '%s' "$1"; fi; }
@@ -273,6 +275,22 @@ if [ "$PLATFORM" = sonic ]; then
   [ -z "$device_asn" ] || [ "$device_asn" = "$ASN" ] || fail 6 "DEVICE_METADATA bgp_asn is $device_asn but the plan says $ASN; bgpcfgd would undo the change. Nothing was changed."
 fi
 
+# Unchanged: the installed files are the candidate and frr-reload.py --test finds nothing to change
+# (its only line then is the version FRR writes itself). Then nothing is reloaded; the sessions are checked.
+unchanged() {
+  cmp -s "$STAGE/frr.conf" "$FRR_CONF" || return 1
+  if [ "$PLATFORM" = cumulus ]; then cmp -s "$STAGE/interfaces" "$IFACES" || return 1; fi
+  local delta
+  delta=$($RELOAD --test "$(daemon_path "$FRR_CONF")" 2>/dev/null </dev/null) || return 1
+  ! printf '%s\n' "$delta" | grep -v -x -E 'Lines To (Delete|Add)|=*|frr version .*' | grep -q .
+}
+if unchanged; then
+  [ ${#KEYS[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; nothing to do"; exit 0; }
+  SETTLE=0 wait_for "${KEYS[@]}"
+  [ ${#MISSING[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; all ${#KEYS[@]} BGP sessions Established"; exit 0; }
+  fail 5 "unchanged: the running configuration already is the intended one (nothing reloaded), but these sessions are not Established after ${TIMEOUT}s: $(describe "${MISSING[@]}")"
+fi
+
 # 2. Before: the sessions that are up, the running config, the installed files.
 mapfile -t BEFORE < <(established)
 running=$(run_vtysh -c 'show running-config' 2>&1) || { printf '%s\n' "$running" | quote; fail 6 "cannot read the running config (is FRR running?); nothing was changed"; }
@@ -319,7 +337,7 @@ if [ "$PLATFORM" = cumulus ]; then
 fi
 install_file "$STAGE/frr.conf" "$FRR_CONF" 640 "$(frr_owner)" || rollback "cannot install $FRR_CONF"
 out=$(run_reload "$FRR_CONF" 2>&1) || rollback "frr-reload.py failed to apply the new configuration" "$out"
-printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | sed "s/^/$DEVICE: reload: /" || true
+printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s/^/$DEVICE: reload: /" || true
 
 # 4. Converge, or undo what broke.
 [ ${#KEYS[@]} -eq 0 ] && { say "applied; no BGP session to wait for"; exit 0; }

@@ -21,7 +21,9 @@ LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
-quote() { sed "s/^/$DEVICE: | /" >&2; }
+# FRR's text as the script prints it: BGP passwords masked.
+redact() { sed -E 's/(password)[[:space:]]+[^[:space:]]+/\1 <redacted>/g'; }
+quote() { redact | sed "s/^/$DEVICE: | /" >&2; }
 say() { printf '%s: %s\n' "$DEVICE" "$*"; }
 # A host path as the FRR daemons see it (SONiC: inside the bgp container).
 daemon_path() { if [ -n "$HOST_FRR_DIR" ]; then printf '%s' "$DAEMON_FRR_DIR${1#"$HOST_FRR_DIR"}"; else printf '%s' "$1"; fi; }

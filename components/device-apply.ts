@@ -11,20 +11,21 @@ export interface DeviceApplyArgs {
     /** The safe-apply script with the device's configuration inline. */
     script: pulumi.Input<string>;
     /** What `pulumi destroy` runs on the device. */
-    deleteScript: string;
+    deleteScript: pulumi.Input<string>;
     /** The script embeds secrets (BGP passwords): keep it and its output out of logs. */
     containsSecrets: boolean;
 }
 
 export function deviceApplyCommand(name: string, args: DeviceApplyArgs, parent: pulumi.Resource): remote.Command {
     const script = args.containsSecrets ? pulumi.secret(args.script) : args.script;
+    const deleteScript = args.containsSecrets ? pulumi.secret(args.deleteScript) : args.deleteScript;
     return new remote.Command(
         name,
         {
             connection: args.connection,
             create: script,
             update: script,
-            delete: args.deleteScript,
+            delete: deleteScript,
             addPreviousOutputInEnv: false,
             logging: args.containsSecrets ? "none" : "stdoutAndStderr",
         },

@@ -5,7 +5,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { FabricPlan, PlannedDevice } from "../plan";
-import { renderDeleteScript } from "../render/apply-script";
 import { switchScripts } from "../render/device";
 import { SshSettings, deviceConnection } from "./connection";
 import { deviceApplyCommand } from "./device-apply";
@@ -45,17 +44,15 @@ function applySwitchConfig(parent: pulumi.ComponentResource, name: string, args:
         if (!scripts) throw new Error(`${device.name}: not a managed switch`);
         return scripts;
     };
-    // Without passwords the script is plain text, so preview --diff shows its lines.
+    // Without passwords the scripts are plain text, so preview --diff shows their lines.
     const plain = passwords.length === 0 ? render({}) : undefined;
-    const script = plain
-        ? plain.apply
-        : pulumi.secret(pulumi.all(Object.fromEntries(passwords)).apply((pw) => render(pw as Record<string, string>).apply));
+    const secret = plain ? undefined : pulumi.secret(pulumi.all(Object.fromEntries(passwords)).apply((pw) => render(pw as Record<string, string>)));
     return deviceApplyCommand(
         `${name}-config`,
         {
             connection: deviceConnection(device, args.ssh),
-            script,
-            deleteScript: plain?.destroy ?? renderDeleteScript({ device: device.name, platform: device.platform }),
+            script: plain?.apply ?? secret!.apply((s) => s.apply),
+            deleteScript: plain?.destroy ?? secret!.apply((s) => s.destroy),
             containsSecrets: !plain,
         },
         parent,

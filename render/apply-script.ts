@@ -61,6 +61,7 @@
 // environment (FRR_CONF, VTYSH, RELOAD, STATE_DIR, LOCK_FILE, TIMEOUT, …), so
 // the lab and the tests run the same script against an FRR in a namespace.
 
+import { createHash } from "crypto";
 import { FabricPlan, Platform } from "../plan";
 import { findDevice, neighborKey } from "./frr-common";
 
@@ -93,6 +94,13 @@ export interface ApplyScriptOptions {
 export interface DeleteScriptOptions {
     device: string;
     platform: Platform;
+    /**
+     * The frr.conf this resource's apply installs. When given, destroy only
+     * restores if that is still what the device runs: a replacement (Pulumi
+     * creates the new resource before deleting the old one) or a newer apply
+     * must not be undone by the old resource's delete.
+     */
+    appliedFrr?: string;
 }
 
 /** The device's planned sessions, as `show bgp summary json` keys them. */
@@ -139,7 +147,16 @@ export function renderApplyScript(opts: ApplyScriptOptions): string {
 
 export function renderDeleteScript(opts: DeleteScriptOptions): string {
     checkName(opts.device);
-    return ["#!/bin/bash", `# bgp-fabric destroy: ${opts.device} (${opts.platform}). Restores the config found before the first bgp-fabric apply.`, ...settings(opts.device, opts.platform), COMMON, DELETE_RUN].join("\n") + "\n";
+    const applied = opts.appliedFrr === undefined ? "" : createHash("sha256").update(heredocBody(opts.appliedFrr)).digest("hex");
+    return [
+        "#!/bin/bash",
+        `# bgp-fabric destroy: ${opts.device} (${opts.platform}). Restores the config found before the first bgp-fabric apply.`,
+        ...settings(opts.device, opts.platform),
+        "# sha256 of the frr.conf this resource installed: destroy leaves any other config alone.",
+        `APPLIED_SHA256=${applied}`,
+        COMMON,
+        DELETE_RUN,
+    ].join("\n") + "\n";
 }
 
 function checkName(device: string): void {
@@ -149,8 +166,12 @@ function checkName(device: string): void {
 /** A quoted heredoc: the text arrives byte for byte, nothing in it is expanded. */
 function heredoc(target: string, eof: string, text: string): string {
     if (text.split("\n").includes(eof)) throw new Error(`the text contains the heredoc delimiter ${eof}`);
-    const body = text.endsWith("\n") ? text : `${text}\n`;
-    return `cat > ${target} <<'${eof}'\n${body}${eof}`;
+    return `cat > ${target} <<'${eof}'\n${heredocBody(text)}${eof}`;
+}
+
+/** The bytes a heredoc writes: the text, ending in a newline. */
+function heredocBody(text: string): string {
+    return text.endsWith("\n") ? text : `${text}\n`;
 }
 
 /** The variables at the top: platform defaults, each overridable from the environment. */
@@ -365,6 +386,10 @@ fail 5 "the new configuration was kept (no session that was up went down), but t
 const DELETE_RUN = sh`
 PRE="$FRR_CONF.pre-bgp-fabric"
 if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
+if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d' ' -f1)" != "$APPLIED_SHA256" ]; then
+  say "the installed configuration is not the one this resource applied (a newer apply or a replacement installed another, or it was edited by hand): left in place"
+  exit 0
+fi
 # frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
 [ -s "$PRE" ] || echo '!' > "$PRE"
 if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then

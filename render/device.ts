@@ -60,5 +60,5 @@ export function switchScripts(plan: FabricPlan, name: string, opts: RenderDevice
         timeoutSeconds: plan.apply.convergeTimeout,
         settleSeconds: plan.bgp.holdtime,
     });
-    return { apply, destroy: renderDeleteScript({ device: name, platform: d.platform }), sessions };
+    return { apply, destroy: renderDeleteScript({ device: name, platform: d.platform, appliedFrr: r.frr }), sessions };
 }

@@ -241,6 +241,20 @@ describe("render: apply script (safe apply)", () => {
         assert.strictEqual(dev.read("etc/frr.conf.pre-bgp-fabric"), undefined);
     });
 
+    it("destroy undoes only its own apply: a config installed since (a replacement, a newer apply) is left in place", () => {
+        const dev = fresh({ "bgp.json": bgpJson(ALL) });
+        assert.strictEqual(run(applyScript(), dev).status, 0);
+        // The resource being replaced applied another config than the one installed now.
+        const stale = run(renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: OLD }), dev);
+        assert.strictEqual(stale.status, 0, stale.stderr);
+        assert.match(stale.stdout, /not the one this resource applied .*: left in place/);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
+        // The resource that installed what runs now restores the config from before bgp-fabric.
+        const own = run(renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: NEW }), dev);
+        assert.strictEqual(own.status, 0, own.stderr);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
+    });
+
     describe("against live FRR daemons (real vtysh and frr-reload.py)", function () {
         before(function () {
             requireCapability(this, canUnshare(), "root with unshare(1) is needed to run FRR daemons in a private namespace");

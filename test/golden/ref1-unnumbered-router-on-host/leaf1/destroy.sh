@@ -19,6 +19,8 @@ IFRELOAD="${IFRELOAD:-ifreload}"
 LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
+# sha256 of the frr.conf this resource installed: destroy leaves any other config alone.
+APPLIED_SHA256=c6646d22650636c6188f6999e8fbdc7b4641b76703afa0b14456b3f4ca198b1a
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -52,6 +54,10 @@ fi
 
 PRE="$FRR_CONF.pre-bgp-fabric"
 if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
+if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d' ' -f1)" != "$APPLIED_SHA256" ]; then
+  say "the installed configuration is not the one this resource applied (a newer apply or a replacement installed another, or it was edited by hand): left in place"
+  exit 0
+fi
 # frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
 [ -s "$PRE" ] || echo '!' > "$PRE"
 if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then

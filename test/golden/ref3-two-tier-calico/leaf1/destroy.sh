@@ -15,6 +15,8 @@ DAEMON_FRR_DIR="${DAEMON_FRR_DIR:-}"
 LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
+# sha256 of the frr.conf this resource installed: destroy leaves any other config alone.
+APPLIED_SHA256=3d3cc246330aeade0d0d317b869a4f4f2e6f0d1d989b549364ea9c5c30a9792a
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -48,6 +50,10 @@ fi
 
 PRE="$FRR_CONF.pre-bgp-fabric"
 if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
+if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d' ' -f1)" != "$APPLIED_SHA256" ]; then
+  say "the installed configuration is not the one this resource applied (a newer apply or a replacement installed another, or it was edited by hand): left in place"
+  exit 0
+fi
 # frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
 [ -s "$PRE" ] || echo '!' > "$PRE"
 if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then

@@ -21,7 +21,7 @@ const USAGE = `usage: npm run drift -- [--stack NAME | --config FILE] [--lab] [-
                       or with --lab and neither option: the plan the lab was brought up from)
   --config FILE       or a config file
   --lab               reach the devices through the running lab (its management namespace and keys)
-  --identity KEYFILE  SSH private key (without --lab); the user is the device's mgmt.user, else fabric:ssh.user, else root
+  --identity KEYFILE  SSH private key; required without --lab (drift then connects over this machine's network); the user is the device's mgmt.user, else fabric:ssh.user, else root
   --known-hosts FILE  check host keys against this file (devices with a pinned mgmt.hostKey always are)
   --devices a,b       only these devices
   --timeout SEC       per device (default 60)
@@ -43,6 +43,10 @@ async function main(): Promise<number> {
     const unknown = Object.keys(args.flags).filter((f) => !known.has(f));
     if (unknown.length) throw new Error(`unknown option ${unknown.map((f) => `--${f}`).join(", ")}\n${USAGE}`);
     const lab = args.flags.lab === true;
+    // Plain mode sends SSH over this machine's own network: only on purpose, never by default.
+    if (!lab && !flag(args, "identity")) {
+        throw new Error("without --lab, drift connects over this machine's network to the stack's management addresses: name the SSH key with --identity (for the emulated fabric, use --lab)");
+    }
     const stack = flag(args, "stack");
     const configFile = flag(args, "config");
     if (stack && configFile) throw new Error("--stack and --config exclude each other");

@@ -197,6 +197,14 @@ function driftCli(args: string[], netns?: string): Promise<{ code: number; stdou
     return netns ? run("ip", ["netns", "exec", netns, ...node], opts) : run(node[0], node.slice(1), opts);
 }
 
+describe("drift: plain SSH only on purpose", () => {
+    it("refuses to connect over this machine's network without --identity, and says to use --lab for the emulated fabric", async () => {
+        const r = await driftCli(["--stack", "dev"]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /without --lab, drift connects over this machine's network .*--identity \(for the emulated fabric, use --lab\)/);
+    });
+});
+
 describe("drift on the dev lab: one device edited by hand", function () {
     this.timeout(240_000);
     let up: LabUpResult;

@@ -20,6 +20,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { PerformanceObserver, performance } from "perf_hooks";
 import { syntheticFabric } from "./fabric-config";
+import { ComponentsResult } from "./components";
 import { fmt } from "./measure";
 import { median, planAndRender } from "./render";
 
@@ -238,14 +239,7 @@ export async function benchScale(sizes: Size[] = SCALE_SIZES, runs = 5, processe
     return results;
 }
 
-export interface ComponentSizeResult {
-    spines: number;
-    leafs: number;
-    nodes: number;
-    devices: number;
-    resources: number;
-    constructMs: number;
-    totalMs: number;
+export interface ComponentSizeResult extends ComponentsResult {
     peakRssMB: number;
     loadavg: string;
 }

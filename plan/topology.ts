@@ -144,6 +144,7 @@ function externalCables(p: Problems, c: FabricConfig, s: Settings, drafts: Devic
             if (!ports.claim(field, sw.name, r.port) || !ports.claim(field, ext.name, extPort)) return;
             const cable: Cable = { a: { device: sw, port: r.port }, b: { device: ext, port: extPort }, kind: "external" };
             if (s.externalLinks && ext.slot !== undefined) {
+                // Each external router owns linkSlotsPerLeaf /31s, its links in list order within them.
                 const base = s.externalLinks.base + 2 * ((ext.slot - 1) * s.linkSlotsPerLeaf + i);
                 if (base + 2 > s.externalLinks.base + s.externalLinks.size) p.add("addressing.externalLinks", `${s.text["addressing.externalLinks"]} is too small for ${field}`);
                 else cable.subnet = { base, length: 31, size: 2 };

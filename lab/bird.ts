@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FabricPlan, PlannedDevice } from "../plan";
+import { contains, parseAddress, toCidr } from "../plan/ipv4";
 import { BIN, LabLocation, deviceDir } from "./env";
 import { RunResult, inDevice, sleep, writeFileAtomic } from "./exec";
 import { LabProcess, describeProcess } from "./state";
@@ -102,12 +103,10 @@ export function speakerConfig(plan: FabricPlan, node: PlannedDevice, inst: BirdI
     ].join("\n");
 }
 
-function sameSubnet(cidr: string, addr: string): boolean {
-    const [a, l] = cidr.split("/");
-    const len = Number(l);
-    const n = (s: string) => s.split(".").reduce((x, o) => x * 256 + Number(o), 0);
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    return ((n(a) & mask) >>> 0) === ((n(addr) & mask) >>> 0);
+/** Whether `addr` lies in the subnet of an interface address such as 172.16.254.1/31. */
+function sameSubnet(interfaceAddress: string, addr: string): boolean {
+    const [a, len] = interfaceAddress.split("/");
+    return contains(toCidr(parseAddress(a)!, Number(len)), parseAddress(addr)!);
 }
 
 /** Start a BIRD instance inside a device (it daemonizes after parsing its config). */

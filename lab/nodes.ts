@@ -11,23 +11,20 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { FabricPlan, PlannedDevice } from "../plan";
+import { formatAddress, parseCidr } from "../plan/ipv4";
 import { BIN, LabLocation, VIP_PORT, deviceDir } from "./env";
 import { bashInDevice, nsenterArgs, sleep } from "./exec";
 import { LabProcess, describeProcess, procStart } from "./state";
 
-const ip2n = (s: string) => s.split(".").reduce((x, o) => x * 256 + Number(o), 0);
-const n2ip = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 
 /** The pod block of a node: block index = slot − 1 inside the pod CIDR. */
 export function podBlock(plan: FabricPlan, node: PlannedDevice, fallbackIndex: number): string {
-    const [base, l] = plan.kubernetes.podCidr.split("/");
-    const len = Number(l);
+    const pods = parseCidr(plan.kubernetes.podCidr);
     const bs = plan.kubernetes.blockSize;
     const index = (node.slot ?? fallbackIndex + 1) - 1;
-    const blocks = 2 ** (bs - len);
+    const blocks = 2 ** (bs - pods.length);
     if (index < 0 || index >= blocks) throw new Error(`${node.name}: slot ${index + 1} has no /${bs} block in ${plan.kubernetes.podCidr} (${blocks} blocks)`);
-    const net = (ip2n(base) & (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0)) >>> 0;
-    return `${n2ip(net + index * 2 ** (32 - bs))}/${bs}`;
+    return `${formatAddress(pods.base + index * 2 ** (32 - bs))}/${bs}`;
 }
 
 export function planVips(plan: FabricPlan): string[] {

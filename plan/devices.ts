@@ -6,7 +6,7 @@
 import { FabricConfig, MgmtConfig, NodeConfig, Platform, SwitchConfig } from "./config";
 import { DEFAULTS, privateAsnRange } from "./defaults";
 import { checkAddress, checkAsn, checkCidr, checkInt, checkName, trailingNumber } from "./fields";
-import { Cidr, contains, formatAddress, formatCidr } from "./ipv4";
+import { Cidr, contains, containsCidr, formatAddress, formatCidr } from "./ipv4";
 import { Problems } from "./problems";
 import { Settings } from "./settings";
 import { DeviceRole, PlannedInterface, PlannedNeighbor } from "./types";
@@ -183,7 +183,7 @@ function allocateRacks(p: Problems, s: Settings, drafts: DeviceDraft[]): void {
         const cfg = d.config as SwitchConfig;
         if (cfg.rackSubnet !== undefined) {
             d.rackSubnet = checkCidr(p, `${d.field}.rackSubnet`, cfg.rackSubnet);
-            if (d.rackSubnet && s.rackSubnets && d.managed && !containsRange(s.rackSubnets, d.rackSubnet)) {
+            if (d.rackSubnet && s.rackSubnets && d.managed && !containsCidr(s.rackSubnets, d.rackSubnet)) {
                 p.add(`${d.field}.rackSubnet`, `${cfg.rackSubnet} is outside addressing.rackSubnets ${s.text["addressing.rackSubnets"]}`);
             }
         } else if (!s.rackSubnets) {
@@ -236,10 +236,6 @@ export function allocateNodeAddress(p: Problems, d: DeviceDraft, rack: Cidr): vo
 
 function hostIn(c: Cidr, a: number): boolean {
     return a > c.base && a < c.base + c.size - 1;
-}
-
-function containsRange(outer: Cidr, inner: Cidr): boolean {
-    return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
 }
 
 /** ASNs, loopbacks and rack addresses that must not repeat. */

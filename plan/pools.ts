@@ -3,7 +3,7 @@
 
 import { FabricConfig } from "./config";
 import { checkAddress, checkCidr } from "./fields";
-import { Cidr, contains, formatAddress, overlaps } from "./ipv4";
+import { Cidr, contains, formatAddress, formatCidr, overlaps } from "./ipv4";
 import { Problems } from "./problems";
 import { Settings } from "./settings";
 import { PlannedPool } from "./types";
@@ -70,5 +70,5 @@ export function checkOverlaps(p: Problems, s: Settings, poolRanges: [string, Cid
 }
 
 function show(s: Settings, [key, c]: [string, Cidr]): string {
-    return s.text[key] ?? `${formatAddress(c.base)}/${c.length}`;
+    return s.text[key] ?? formatCidr(c);
 }

@@ -12,12 +12,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { ROOT } from "../support/fixtures";
-import { MockRecorder, Registered, settle } from "../support/pulumi-mocks";
+import { MockRecorder, Registered, SECRET_SIG, settle } from "../support/pulumi-mocks";
 
 const BGP_PASSWORD = "Fault-e-s3cret-9f2c";
 const SSH_KEY = ["-----BEGIN OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBmYXVsdC1l", "-----END OPENSSH PRIVATE KEY-----"].join("\n");
 const KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBmYXVsdC1l";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** The dev stack file's `config:` with leaf1's BGP password and the SSH key in plain text (what the engine decrypts). */
 function devStackWithSecrets(): Record<string, unknown> {

@@ -45,8 +45,7 @@ const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
 };
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(o: object): unknown } };
 
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+export { SECRET_SIG, SECRET_VALUE } from "../support/pulumi-mocks";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface Recorded {

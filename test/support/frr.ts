@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FabricPlan, planFabric, readStackFile } from "../../plan";
+import { parseAddress } from "../../plan/ipv4";
 import { ROOT, devConfig, exampleFiles } from "./fixtures";
 
 export const VTYSH = "vtysh";
@@ -215,7 +216,9 @@ interface PrefixEntry {
 }
 
 function addr(a: string): number {
-    return a.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+    const n = parseAddress(a);
+    if (n === undefined) throw new Error(`'${a}' is not an IPv4 address`);
+    return n;
 }
 
 function prefixLists(text: string): Map<string, PrefixEntry[]> {

@@ -12,14 +12,15 @@ export interface Registered {
     secretInputs: string[];
 }
 
-/** The engine's marker for a secret value on the wire. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The engine's marker for a secret value on the wire: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 function unwrap(inputs: Record<string, any>): { inputs: Record<string, any>; secret: string[] } {
     const out: Record<string, any> = {};
     const secret: string[] = [];
     for (const [k, v] of Object.entries(inputs)) {
-        if (v && typeof v === "object" && v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") {
+        if (v && typeof v === "object" && v[SECRET_SIG] === SECRET_VALUE) {
             out[k] = v.value;
             secret.push(k);
         } else out[k] = v;

@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { FabricPlan } from "../plan";
+import { renderNodeFrr } from "../render/frr-node";
 import { KubeObject, renderKubernetes } from "../render/kubernetes";
 
 export interface ClusterNetworkingArgs {
     plan: FabricPlan;
-    /** Node name → its router's frr.conf (router-on-host). */
-    nodeFrr: Record<string, string>;
     /** The cluster (kubeconfig) or a render-to-directory provider (GitOps, the lab). */
     provider: k8s.Provider;
 }
@@ -32,7 +31,7 @@ export class ClusterNetworking extends pulumi.ComponentResource {
             );
         }
         this.groups = {};
-        for (const [file, objects] of Object.entries(renderKubernetes(plan, { nodeFrr: args.nodeFrr }))) {
+        for (const [file, objects] of Object.entries(renderKubernetes(plan, { nodeFrr: nodeRouterConfigs(plan) }))) {
             const base = `${name}-${file.replace(/\.yaml$/, "")}`;
             // Node objects are annotations on kubelet-owned Nodes: patch them, never create them.
             const [nodes, rest] = partition(objects, (o) => o.kind === "Node");
@@ -43,6 +42,16 @@ export class ClusterNetworking extends pulumi.ComponentResource {
         }
         this.registerOutputs({});
     }
+}
+
+/** The router DaemonSet runs on every node of the plan, managed over SSH or not: each needs its frr.conf. */
+function nodeRouterConfigs(plan: FabricPlan): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of plan.devices) {
+        const frr = d.role === "node" ? renderNodeFrr(plan, d.name) : undefined;
+        if (frr !== undefined) out[d.name] = frr;
+    }
+    return out;
 }
 
 function partition(objects: KubeObject[], test: (o: KubeObject) => boolean): [KubeObject[], KubeObject[]] {

@@ -60,12 +60,9 @@ export class Fabric extends pulumi.ComponentResource {
                 : { renderYamlToDirectory: kube.renderDirectory ?? `out/${plan.name}/kubernetes` },
             child,
         );
-        const nodeFrr = Object.fromEntries(
-            Object.entries(this.nodes).flatMap(([n, node]) => (node.frrConfig === undefined ? [] : [[n, node.frrConfig]])),
-        );
         this.networking = new ClusterNetworking(
             `${name}-networking`,
-            { plan, nodeFrr, provider },
+            { plan, provider },
             { parent: this, dependsOn: Object.values(this.nodes) },
         );
 

@@ -34,6 +34,17 @@ describe("components under mocks: cluster networking and the stack program", fun
         assert.ok(router.inputs.objs.some((o: any) => o.kind === "DaemonSet"));
     });
 
+    it("gives a managed: false node its router config too: the DaemonSet runs there, only SSH does not", async () => {
+        const c = devConfig();
+        c.nodes[7] = { name: "k8s8", managed: false, uplinks: ["leaf4:swp3"] };
+        const { plan, fabric } = await build(c);
+        assert.strictEqual(fabric.nodes.k8s8, undefined);
+        assert.ok(!mocks.ofType("command:remote:Command").some((r) => r.name.startsWith("k8s8")));
+        const router = mocks.ofType("kubernetes:yaml/v2:ConfigGroup").find((r) => r.name === "dev-networking-router")!;
+        const configMap = router.inputs.objs.find((o: any) => o.kind === "ConfigMap");
+        assert.ok(Object.values(configMap.data).includes(renderNodeFrr(plan, "k8s8")!));
+    });
+
     it("installs the pinned upstream operators first and makes our objects wait for them", async () => {
         const c = devConfig();
         c.kubernetes = { ...c.kubernetes, installUpstream: true };
@@ -60,7 +71,7 @@ describe("components under mocks: cluster networking and the stack program", fun
             [["k8s1", "63551"], ["k8s2", "63552"], ["k8s3", "63553"]],
         );
         assert.strictEqual(fabric.networking.groups["router.yaml"], undefined);
-        assert.ok(Object.values(fabric.nodes).every((n) => n.frrConfig === undefined));
+        assert.ok(!mocks.ofType("kubernetes:yaml/v2:ConfigGroup").some((r) => r.inputs.objs.some((o: any) => o.kind === "DaemonSet")));
     });
 
     it("the stack program turns Pulumi.dev.yaml into the Fabric and its outputs", async () => {

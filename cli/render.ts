@@ -24,19 +24,15 @@ try {
     const plan = planFabric(config);
     const files = new Map<string, string>();
     const passwords = plainPasswords(config);
-    for (const d of plan.devices) {
-        const r = renderDevice(plan, d.name, { passwords });
-        if (r.frr) files.set(`${d.name}/frr.conf`, r.frr);
-        if (r.interfaces) files.set(`${d.name}/interfaces`, r.interfaces);
-        if (r.setup) files.set(`${d.name}/setup.sh`, r.setup);
-    }
     // The router DaemonSet runs on every node, managed (SSH) or not.
     const nodeFrr: Record<string, string> = {};
-    for (const d of plan.devices.filter((x) => x.role === "node")) {
-        const frr = renderNodeFrr(plan, d.name);
-        if (frr === undefined) continue;
-        nodeFrr[d.name] = frr;
-        files.set(`${d.name}/frr.conf`, frr);
+    for (const d of plan.devices) {
+        const r = renderDevice(plan, d.name, { passwords });
+        const frr = r.frr ?? (d.role === "node" ? renderNodeFrr(plan, d.name) : undefined);
+        if (frr) files.set(`${d.name}/frr.conf`, frr);
+        if (frr && d.role === "node") nodeFrr[d.name] = frr;
+        if (r.interfaces) files.set(`${d.name}/interfaces`, r.interfaces);
+        if (r.setup) files.set(`${d.name}/setup.sh`, r.setup);
     }
     files.set("topology.mmd", renderMermaid(plan));
     for (const [file, text] of Object.entries(renderKubernetesYaml(plan, { nodeFrr }))) files.set(`kubernetes/${file}`, text);

@@ -3,6 +3,7 @@
 
 import { FabricPlan } from "../plan";
 import { RenderedDevice, renderDevice } from "../render/device";
+import { birdRouter } from "./lab-plan";
 
 export { RenderedDevice };
 
@@ -16,6 +17,7 @@ export function renderLabConfigs(plan: FabricPlan): LabConfigs {
     const devices: Record<string, RenderedDevice> = {};
     for (const d of plan.devices) {
         if (d.role === "external") continue;
+        if (birdRouter(plan, d)) continue; // metallb-bgp: a rack router that is not ours is BIRD in the lab (lab/metallb-speaker.ts)
         // A switch with managed: false belongs to someone else, but the lab still has to play it: render it as if managed.
         const p = d.managed ? plan : { ...plan, devices: plan.devices.map((x) => (x.name === d.name ? { ...x, managed: true } : x)) };
         devices[d.name] = renderDevice(p, d.name);

@@ -17,18 +17,32 @@ import { bashInDevice, nsenterArgs, sleep } from "./exec";
 import { LabProcess, describeProcess, procStart } from "./state";
 
 
-/** The pod block of a node: block index = slot − 1 inside the pod CIDR. */
+/** The pod block of a node: block index = ordinal − 1 inside the pod CIDR (the ordinal: slot + 1 in a zero-based list, else the slot). */
 export function podBlock(plan: FabricPlan, node: PlannedDevice, fallbackIndex: number): string {
     const pods = parseCidr(plan.kubernetes.podCidr);
     const bs = plan.kubernetes.blockSize;
-    const index = (node.slot ?? fallbackIndex + 1) - 1;
+    const index = (node.ordinal ?? node.slot ?? fallbackIndex + 1) - 1;
     const blocks = 2 ** (bs - pods.length);
     if (index < 0 || index >= blocks) throw new Error(`${node.name}: slot ${index + 1} has no /${bs} block in ${plan.kubernetes.podCidr} (${blocks} blocks)`);
     return `${formatAddress(pods.base + index * 2 ** (32 - bs))}/${bs}`;
 }
 
+/**
+ * The LoadBalancer Services the lab plays: every named VIP, and for a pool
+ * without named VIPs (design 5's 198.51.100.0/24) one Service at the first
+ * address MetalLB would hand out (avoidBuggyIPs: not a .0 or .255).
+ */
 export function planVips(plan: FabricPlan): string[] {
-    return [...new Set(plan.pools.flatMap((p) => Object.values(p.vips)))];
+    return [...new Set(plan.pools.flatMap((p) => (Object.keys(p.vips).length || !p.autoAssign ? Object.values(p.vips) : firstAllocatable(p.cidr, p.avoidBuggyIps))))];
+}
+
+function firstAllocatable(cidr: string, avoidBuggyIps: boolean): string[] {
+    const c = parseCidr(cidr);
+    for (let a = c.base; a < c.base + c.size; a++) {
+        const last = a & 0xff;
+        if (!avoidBuggyIps || (last !== 0 && last !== 255)) return [formatAddress(a)];
+    }
+    return [];
 }
 
 /** Pod block blackhole and VIPs on lo, inside the node. */

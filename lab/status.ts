@@ -8,6 +8,7 @@ import { LabLocation } from "./env";
 import { pool, sleep } from "./exec";
 import { SPEAKER_ADDRESS, birdBgpStates, birdInstance, birdProtocolName } from "./bird";
 import { bgpPeers } from "./frr";
+import { birdRouter } from "./lab-plan";
 import { LabState } from "./state";
 
 export interface SessionStatus {
@@ -39,7 +40,7 @@ export async function deviceStatus(loc: LabLocation, st: LabState, plan: FabricP
     const base: DeviceStatus = { device: d.name, role: d.role, asn: d.asn, established: 0, expected: d.neighbors.length, sessions: [] };
     try {
         const holder = holderOf(st, d.name);
-        if (d.role === "external") {
+        if (d.role === "external" || birdRouter(plan, d)) {
             const states = await birdBgpStates(holder, birdInstance(loc, d.name, "bird"));
             base.sessions = d.neighbors.map((n) => ({ neighbor: n.device, via: n.address ?? n.interface ?? "", state: states[birdProtocolName(n.device)] ?? "absent" }));
         } else {

@@ -24,10 +24,21 @@ export interface SwitchConfig {
     id?: number;
     asn?: number;
     loopback?: string;
-    /** calico-bgp mode: the server subnet of this leaf's rack (two leafs of a pair declare the same one). */
+    /**
+     * calico-bgp mode: the server subnet of this leaf's rack, any length that
+     * holds the leafs, the gateway and the nodes (a /28 shared by a pair, a /29);
+     * two leafs of a pair declare the same one. Pinned, it may lie outside
+     * `addressing.rackSubnets` (or there may be no such pool at all).
+     */
     rackSubnet?: string;
-    /** calico-bgp mode: this leaf's address in its rack subnet. */
+    /** calico-bgp mode: this leaf's own address in its rack subnet (its SVI; each leaf of a pair has its own). */
     address?: string;
+    /**
+     * calico-bgp mode: the rack's gateway address (a pair's shared virtual
+     * address, e.g. .206 beside SVIs .204/.205). One leaf of the pair may set
+     * it, or both the same. Nodes of the rack get it as their gateway.
+     */
+    gateway?: string;
     /** `false`: someone else's switch; peered with, never configured. */
     managed?: boolean;
     platform?: Platform;
@@ -48,7 +59,19 @@ export interface NodeConfig {
     address?: string;
     managed?: boolean;
     mgmt?: MgmtConfig;
+    /** Uplinks bonded (LACP, 802.3ad) into one interface, optionally a VLAN on it (`bond0.1500`). */
+    bond?: BondConfig;
 }
+
+export interface BondConfig {
+    /** Linux name of the bond (default bond0). */
+    name?: string;
+    /** 802.1Q VLAN on the bond (1–4094): the node's address lives on `<name>.<vlan>`. */
+    vlan?: number;
+}
+
+/** `one-based` (default: `leaf1` is the first leaf) or `zero-based` (`leaf0` is). */
+export type Numbering = "one-based" | "zero-based";
 
 export interface ExternalRouterConfig {
     name: string;
@@ -57,6 +80,8 @@ export interface ExternalRouterConfig {
     loopback?: string;
     /** Switch ports the router is cabled to, `spine:port`; numbered /31s from `addressing.externalLinks`. */
     links: string[];
+    /** BGP password of this router's sessions with our switches (secret); a switch's own never extends to it. */
+    bgpPassword?: SecretValue;
 }
 
 export interface PoolConfig {
@@ -70,7 +95,9 @@ export interface PoolConfig {
 }
 
 export interface KubernetesConfig {
-    routing?: "router-on-host" | "calico-bgp";
+    routing?: "router-on-host" | "calico-bgp" | "metallb-bgp";
+    /** metallb-bgp: Calico's pod encapsulation (no Calico BGP): VXLAN (default) or VXLANCrossSubnet. */
+    encapsulation?: "VXLAN" | "VXLANCrossSubnet";
     podCidr?: string;
     serviceCidr?: string;
     blockSize?: number;
@@ -89,8 +116,18 @@ export interface KubernetesConfig {
     speakerAsn?: number;
 }
 
+// Absent device lists are empty lists (a vendor fabric has no spine of ours);
+// the types keep them required for the code that builds configs.
 export interface FabricConfig {
     name: string;
+    /**
+     * Where slot numbers start: one-based (default) or zero-based (`spine0`,
+     * `leaf0`, `k8s0`), for the whole fabric or per device list
+     * (`{ spines: zero-based, nodes: one-based }`). A zero-based device N gets
+     * every derived value (ASN, loopback, ports, links, addresses) that device
+     * N+1 gets in a one-based fabric.
+     */
+    numbering?: Numbering | { spines?: Numbering; leafs?: Numbering; nodes?: Numbering; externalRouters?: Numbering };
     asn?: {
         /** One ASN shared by all spines, or `unique` (spineBase + slot − 1). */
         spine?: number | "unique";
@@ -103,8 +140,9 @@ export interface FabricConfig {
         nodeLoopbacks?: string;
         /** `unnumbered` (IPv6 link-local, RFC 5549) or a CIDR carved into /31s. */
         links?: string;
+        /** Pool of rack subnets, one per leaf slot (calico-bgp); start address may sit inside the prefix (`10.0.100.0/17`). */
         rackSubnets?: string;
-        /** Prefix length of each rack subnet carved from `rackSubnets`. */
+        /** Prefix length of each rack subnet carved from `rackSubnets` (16–29, default 24). */
         rackPrefixLength?: number;
         /** Leaf loopbacks start this many addresses after the spines'. */
         leafLoopbackOffset?: number;
@@ -134,6 +172,11 @@ export interface FabricConfig {
     apply?: {
         /** Seconds a device may take to bring its sessions up after a reload before it is rolled back. */
         convergeTimeout?: number;
+        /**
+         * `false`: this stack pushes nothing to switches or nodes, only the cluster
+         * networking (the devices belong to another stack or team). Default true.
+         */
+        devices?: boolean;
     };
     ssh?: {
         user?: string;

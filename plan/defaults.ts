@@ -30,10 +30,12 @@ export const DEFAULTS = {
     // BFD 100 ms × 3: a silent failure is detected in 300 ms (FRR's own default, 300 ms × 3, is 900 ms).
     bgp: { bfd: true, bfdInterval: 100, bfdMultiplier: 3, maximumPaths: 64, keepalive: 1, holdtime: 3 },
     apply: { convergeTimeout: 60 },
-    /** Cumulus convention: a spine's port to leaf N is swpN, a leaf's port to spine M is swp(50+M). */
+    /** Cumulus convention: a spine's port to leaf N is swpN, a leaf's port to spine M is swp(50+M) (N, M: ordinals, so a zero-based leaf0 is on swp1). */
     ports: { leafUplinkBase: 50 },
     /** calico-bgp: node addresses start at this offset in their rack subnet (leafs take the first ones). */
     nodeAddressOffset: 10,
+    /** …and at this one in a rack smaller than a /27 (a pair's leafs take .1 and .2). */
+    smallRackNodeAddressOffset: 3,
     sshPort: 22,
 };
 

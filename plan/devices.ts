@@ -3,13 +3,13 @@
 // `id` or the number its name ends with), never by its position in a list, so
 // adding or removing a device leaves every other device's values alone.
 
-import { FabricConfig, MgmtConfig, NodeConfig, Platform, SwitchConfig } from "./config";
+import { BondConfig, FabricConfig, MgmtConfig, NodeConfig, Platform, SwitchConfig } from "./config";
 import { DEFAULTS, privateAsnRange } from "./defaults";
 import { checkAddress, checkAsn, checkCidr, checkInt, checkName, trailingNumber } from "./fields";
-import { Cidr, contains, containsCidr, formatAddress, formatCidr } from "./ipv4";
+import { Cidr, contains, containsCidr, formatAddress, formatCidr, overlaps } from "./ipv4";
 import { Problems } from "./problems";
 import { Settings } from "./settings";
-import { DeviceRole, PlannedInterface, PlannedNeighbor } from "./types";
+import { DeviceRole, PlannedBond, PlannedInterface, PlannedNeighbor, rackRouting } from "./types";
 
 /** A device while it is being planned: parsed numbers, the field it came from. */
 export interface DeviceDraft {
@@ -18,6 +18,8 @@ export interface DeviceDraft {
     /** `leafs[2]`: the config path for messages. */
     field: string;
     slot?: number;
+    /** What the derived values count from: the slot, or slot + 1 in a zero-based list (`fabric:numbering`). */
+    ordinal?: number;
     asn?: number;
     loopback?: number;
     managed: boolean;
@@ -26,6 +28,10 @@ export interface DeviceDraft {
     mgmt?: { host: string; port: number; user?: string; hostKey?: string; bastion?: string };
     rackSubnet?: Cidr;
     address?: number;
+    /** calico-bgp: the rack's gateway (leafs of the rack and its nodes), and the leaf field that set it. */
+    gateway?: number;
+    gatewayField?: string;
+    bond?: PlannedBond;
     interfaces: PlannedInterface[];
     neighbors: PlannedNeighbor[];
     config: SwitchConfig | NodeConfig | { name: string; asn: number; loopback?: string };
@@ -33,13 +39,13 @@ export interface DeviceDraft {
 
 const PLATFORMS: Platform[] = ["frr", "cumulus", "sonic"];
 
-/** Every device of the config, checked for name, slot and management data; ordered spines, leafs, nodes, externals. */
-export function collectDevices(p: Problems, c: FabricConfig): DeviceDraft[] {
+/** Every device of the config, checked for name, slot and management data; ordered spines, leafs, nodes, externals. An absent list is an empty one. */
+export function collectDevices(p: Problems, c: FabricConfig, s: Pick<Settings, "zeroBased">): DeviceDraft[] {
     const drafts: DeviceDraft[] = [];
     const groups: [DeviceRole, string, unknown][] = [
-        ["spine", "spines", c.spines],
-        ["leaf", "leafs", c.leafs],
-        ["node", "nodes", c.nodes],
+        ["spine", "spines", c.spines ?? []],
+        ["leaf", "leafs", c.leafs ?? []],
+        ["node", "nodes", c.nodes ?? []],
         ["external", "externalRouters", c.externalRouters ?? []],
     ];
     for (const [role, key, list] of groups) {
@@ -48,12 +54,17 @@ export function collectDevices(p: Problems, c: FabricConfig): DeviceDraft[] {
             continue;
         }
         if (role === "leaf" && list.length === 0) p.add(key, "at least one leaf is required");
+        const zeroBased = s.zeroBased[role];
         const group: DeviceDraft[] = [];
         list.forEach((d: any, i: number) => {
             const field = `${key}[${i}]`;
             if (typeof d !== "object" || d === null) return p.add(field, "must be an object with at least a name");
             if (!checkName(p, `${field}.name`, d.name)) return;
-            const slot = d.id !== undefined ? checkInt(p, `${field}.id`, d.id, 1, 1 << 20) : trailingNumber(d.name);
+            const slot = d.id !== undefined ? checkInt(p, `${field}.id`, d.id, 0, 1 << 20) : trailingNumber(d.name);
+            if (slot === 0 && !zeroBased) {
+                const how = d.id !== undefined ? `${field}.id` : `${field}.name`;
+                p.add(how, `'${d.name}' is slot 0, but ${key} count from 1; set numbering: zero-based (then ${d.name} gets what slot 1 gets in a one-based fabric) or pin a non-zero ${field}.id`);
+            }
             const managed = role === "external" ? false : d.managed ?? true;
             if (typeof managed !== "boolean") p.add(`${field}.managed`, "must be true or false");
             const platform = d.platform ?? "frr";
@@ -65,7 +76,8 @@ export function collectDevices(p: Problems, c: FabricConfig): DeviceDraft[] {
                 name: d.name,
                 role,
                 field,
-                slot: slot === 0 ? undefined : slot,
+                slot,
+                ordinal: slot === undefined || (slot === 0 && !zeroBased) ? undefined : slot + (zeroBased ? 1 : 0),
                 managed,
                 platform,
                 nodeRole: role === "node" ? d.role ?? "worker" : undefined,
@@ -118,8 +130,8 @@ function checkMgmt(p: Problems, field: string, m: MgmtConfig | undefined, manage
     return { host: m.host, port, user: m.user ?? c.ssh?.user, hostKey: m.hostKey, bastion: m.bastion ?? c.ssh?.bastion };
 }
 
-/** ASNs, loopbacks and (calico-bgp) rack subnets and addresses for every device. */
-export function allocate(p: Problems, s: Settings, drafts: DeviceDraft[]): void {
+/** ASNs, loopbacks and (calico-bgp) rack subnets and addresses for every device; returns the pinned rack subnets to check for overlaps. */
+export function allocate(p: Problems, s: Settings, drafts: DeviceDraft[]): [string, Cidr][] {
     for (const d of drafts) {
         const cfg = d.config as SwitchConfig & NodeConfig;
         d.asn = cfg.asn !== undefined ? checkAsn(p, `${d.field}.asn`, cfg.asn) : deriveAsn(p, s, d);
@@ -129,7 +141,9 @@ export function allocate(p: Problems, s: Settings, drafts: DeviceDraft[]): void 
             if (cfg.loopback === undefined) p.add(`${d.field}.loopback`, "is required for an external router (its router-id)");
             continue;
         }
-        if (d.role === "node" && s.routing === "calico-bgp") continue; // router-id is its rack address, set in topology
+        if (d.role === "node" && rackRouting(s.routing)) continue; // router-id is its rack address, set in topology
+        // Someone else's leaf in a calico-bgp rack is known to us by its address there: no loopback of ours is made up for it.
+        if (d.role === "leaf" && !d.managed && rackRouting(s.routing) && cfg.loopback === undefined) continue;
         const range = d.role === "node" ? s.nodeLoopbacks : s.loopbacks;
         const rangeKey = d.role === "node" ? "addressing.nodeLoopbacks" : "addressing.loopbacks";
         if (cfg.loopback !== undefined) {
@@ -138,9 +152,9 @@ export function allocate(p: Problems, s: Settings, drafts: DeviceDraft[]): void 
                 p.add(`${d.field}.loopback`, `${cfg.loopback} is outside ${rangeKey} ${s.text[rangeKey]}`);
             }
         } else if (range) {
-            const offset = d.role === "leaf" ? s.leafLoopbackOffset + (d.slot ?? 0) : d.slot ?? 0;
             if (needSlot(p, d, "loopback")) {
-                if (d.role === "spine" && d.slot! >= s.leafLoopbackOffset) {
+                const offset = d.role === "leaf" ? s.leafLoopbackOffset + d.ordinal! : d.ordinal!;
+                if (d.role === "spine" && d.ordinal! >= s.leafLoopbackOffset) {
                     p.add(`${d.field}.loopback`, `spine slot ${d.slot} reaches the leaf loopbacks (addressing.leafLoopbackOffset ${s.leafLoopbackOffset}); pin loopback or raise the offset`);
                 } else if (offset >= range.size - 1) {
                     p.add(rangeKey, `${s.text[rangeKey]} is too small for '${d.name}' (needs offset ${offset}); use a larger range`);
@@ -148,13 +162,24 @@ export function allocate(p: Problems, s: Settings, drafts: DeviceDraft[]): void 
             }
         }
     }
-    if (s.routing === "calico-bgp") allocateRacks(p, s, drafts);
+    if (!rackRouting(s.routing)) return [];
+    const pinned = allocateRacks(p, s, drafts);
+    for (const d of drafts) {
+        if (d.role === "leaf" && d.loopback === undefined && !d.managed && (d.config as SwitchConfig).loopback === undefined) d.loopback = d.address;
+    }
+    return pinned;
 }
 
+/** A device that needs a slot for a derived value; a slot 0 refused by the numbering has been reported already. */
 function needSlot(p: Problems, d: DeviceDraft, what: string): boolean {
-    if (d.slot !== undefined) return true;
-    p.add(`${d.field}.name`, `'${d.name}' ends with no number to derive its ${what} from; pin ${d.field}.id or ${d.field}.${what}`);
+    if (d.ordinal !== undefined) return true;
+    if (d.slot === undefined) p.add(`${d.field}.name`, `'${d.name}' ends with no number to derive its ${what} from; pin ${d.field}.id or ${d.field}.${what}`);
     return false;
+}
+
+/** `slot 3` or, zero-based, `slot 0 + 1`: how a derived value was counted, for messages. */
+function slotText(d: DeviceDraft): string {
+    return d.ordinal !== d.slot ? `slot ${d.slot} + 1` : `slot ${d.slot}`;
 }
 
 function deriveAsn(p: Problems, s: Settings, d: DeviceDraft): number | undefined {
@@ -163,10 +188,10 @@ function deriveAsn(p: Problems, s: Settings, d: DeviceDraft): number | undefined
     if (!needSlot(p, d, "asn")) return undefined;
     const [base, key] =
         d.role === "spine" ? [s.spineBase, "asn.spineBase"] : d.role === "leaf" ? [s.leafBase, "asn.leafBase"] : [s.nodeBase, "asn.nodeBase"];
-    const asn = base + d.slot! - 1;
+    const asn = base + d.ordinal! - 1;
     const privateRange = privateAsnRange(base);
     if (privateRange && asn > privateRange[1]) {
-        p.add(`${d.field}.asn`, `derived ASN ${asn} (${key} ${base} + slot ${d.slot} − 1) leaves the private range ${privateRange[0]}–${privateRange[1]}; pin asn or move ${key}`);
+        p.add(`${d.field}.asn`, `derived ASN ${asn} (${key} ${base} + ${slotText(d)} − 1) leaves the private range ${privateRange[0]}–${privateRange[1]}; pin asn or move ${key}`);
         return undefined;
     }
     if (asn > 4294967294) {
@@ -176,23 +201,49 @@ function deriveAsn(p: Problems, s: Settings, d: DeviceDraft): number | undefined
     return asn;
 }
 
+/**
+ * The first host addresses of a rack are kept for its leafs (and the last
+ * ones for a gateway): nodes start at .10 in a /27 or larger (.10–.253 of a
+ * /24, as before), at .3 in a /28 or /29 (a pair's leafs .1 and .2, the top
+ * address free for a gateway). A /30 has no room for derived node addresses.
+ */
+export function nodeAddressOffset(rack: Cidr): number {
+    return rack.size >= 32 ? DEFAULTS.nodeAddressOffset : DEFAULTS.smallRackNodeAddressOffset;
+}
+
+/** Why an address cannot be a host in a rack subnet: network, broadcast or outside; undefined when it can. */
+function rackAddressProblem(rack: Cidr, a: number): string | undefined {
+    const r = formatCidr(rack);
+    if (!contains(rack, a)) return `is outside its rack subnet ${r}`;
+    if (a === rack.base) return `is the network address of its rack subnet ${r}`;
+    if (a === rack.base + rack.size - 1) return `is the broadcast address of its rack subnet ${r}`;
+    return undefined;
+}
+
 /** calico-bgp: each leaf (or leaf pair) owns a rack subnet; leafs get the first addresses, nodes follow. */
-function allocateRacks(p: Problems, s: Settings, drafts: DeviceDraft[]): void {
+function allocateRacks(p: Problems, s: Settings, drafts: DeviceDraft[]): [string, Cidr][] {
     const leafs = drafts.filter((d) => d.role === "leaf");
+    const pinned: [string, Cidr][] = [];
     for (const d of leafs) {
         const cfg = d.config as SwitchConfig;
         if (cfg.rackSubnet !== undefined) {
-            d.rackSubnet = checkCidr(p, `${d.field}.rackSubnet`, cfg.rackSubnet);
-            if (d.rackSubnet && s.rackSubnets && d.managed && !containsCidr(s.rackSubnets, d.rackSubnet)) {
-                p.add(`${d.field}.rackSubnet`, `${cfg.rackSubnet} is outside addressing.rackSubnets ${s.text["addressing.rackSubnets"]}`);
-            }
+            // Any length that holds a leaf and a node; it need not come from addressing.rackSubnets.
+            const rack = checkCidr(p, `${d.field}.rackSubnet`, cfg.rackSubnet);
+            if (rack && rack.length > 30) p.add(`${d.field}.rackSubnet`, `${cfg.rackSubnet} has no room for a leaf and a node (a /30 at most)`);
+            else d.rackSubnet = rack;
+            // Outside the pool, a managed leaf's rack joins the overlap check (once per rack); someone else's is theirs to keep apart.
+            const outside = d.rackSubnet && d.managed && !(s.rackSubnets && containsCidr(s.rackSubnets, d.rackSubnet));
+            if (outside && !pinned.some(([, c]) => formatCidr(c) === formatCidr(d.rackSubnet!))) pinned.push([`${d.field}.rackSubnet`, d.rackSubnet!]);
         } else if (!s.rackSubnets) {
-            p.add("addressing.rackSubnets", `calico-bgp mode needs rack subnets: set addressing.rackSubnets or pin ${d.field}.rackSubnet`);
+            p.add("addressing.rackSubnets", `${s.routing} mode needs rack subnets: set addressing.rackSubnets or pin ${d.field}.rackSubnet`);
         } else if (needSlot(p, d, "rackSubnet")) {
             const size = 2 ** (32 - s.rackPrefixLength);
-            const base = (s.rackStart ?? s.rackSubnets.base) + d.slot! * size;
+            const base = (s.rackStart ?? s.rackSubnets.base) + d.ordinal! * size;
             if (base + size > s.rackSubnets.base + s.rackSubnets.size) {
-                p.add("addressing.rackSubnets", `${s.text["addressing.rackSubnets"]} is too small for the rack of '${d.name}' (slot ${d.slot}, /${s.rackPrefixLength} each)`);
+                p.add(
+                    "addressing.rackSubnets",
+                    `${s.text["addressing.rackSubnets"]} is too small for the rack of '${d.name}' (${slotText(d)}, /${s.rackPrefixLength} each); use a larger range, a longer addressing.rackPrefixLength or pin ${d.field}.rackSubnet`,
+                );
             } else d.rackSubnet = { base, length: s.rackPrefixLength, size };
         }
     }
@@ -201,45 +252,101 @@ function allocateRacks(p: Problems, s: Settings, drafts: DeviceDraft[]): void {
     for (const d of leafs) {
         if (!d.rackSubnet) continue;
         const key = formatCidr(d.rackSubnet);
+        const clash = [...racks.values()].find((m) => overlaps(m[0].rackSubnet!, d.rackSubnet!) && formatCidr(m[0].rackSubnet!) !== key);
+        if (clash) {
+            p.add(`${d.field}.rackSubnet`, `${key} overlaps the rack subnet ${formatCidr(clash[0].rackSubnet!)} of '${clash[0].name}' (the leafs of one rack declare the same subnet)`);
+            continue;
+        }
         racks.set(key, [...(racks.get(key) ?? []), d]);
     }
     for (const members of racks.values()) {
+        const rack = members[0].rackSubnet!;
         members.forEach((d, i) => {
             const cfg = d.config as SwitchConfig;
             if (cfg.address !== undefined) {
                 d.address = checkAddress(p, `${d.field}.address`, cfg.address);
-                if (d.address !== undefined && !hostIn(d.rackSubnet!, d.address)) {
-                    p.add(`${d.field}.address`, `${cfg.address} is not a host address of its rack subnet ${formatCidr(d.rackSubnet!)}`);
+                const problem = d.address === undefined ? undefined : rackAddressProblem(rack, d.address);
+                if (problem) {
+                    p.add(`${d.field}.address`, `${cfg.address} ${problem}`);
+                    d.address = undefined;
                 }
-            } else if (i + 1 >= DEFAULTS.nodeAddressOffset) {
-                p.add(`${d.field}.address`, `too many leafs share ${formatCidr(d.rackSubnet!)}; pin address`);
-            } else d.address = d.rackSubnet!.base + 1 + i;
+            } else if (i + 1 >= nodeAddressOffset(rack)) {
+                p.add(`${d.field}.address`, `too many leafs share ${formatCidr(rack)} for derived addresses; pin address`);
+            } else d.address = rack.base + 1 + i;
         });
+        // One gateway per rack: set on one leaf of the pair, or on both alike.
+        let gateway: number | undefined;
+        let gatewayField: string | undefined;
+        for (const d of members) {
+            const text = (d.config as SwitchConfig).gateway;
+            if (text === undefined) continue;
+            const field = `${d.field}.gateway`;
+            const a = checkAddress(p, field, text);
+            if (a === undefined) continue;
+            const problem = rackAddressProblem(rack, a);
+            const leaf = members.find((m) => m.address === a);
+            if (problem) p.add(field, `${text} ${problem}`);
+            else if (leaf) p.add(field, `${text} is already the address of '${leaf.name}' (the gateway is the rack's own address, beside each leaf's)`);
+            else if (gateway !== undefined && gateway !== a) p.add(field, `${text} differs from ${gatewayField} ${formatAddress(gateway)} (the leafs of one rack share one gateway)`);
+            else if (gateway === undefined) [gateway, gatewayField] = [a, field];
+        }
+        for (const d of members) [d.gateway, d.gatewayField] = [gateway, gatewayField];
     }
+    return pinned;
 }
 
-/** calico-bgp: a node's address in the rack of its leafs (called once topology knows the rack). */
-export function allocateNodeAddress(p: Problems, d: DeviceDraft, rack: Cidr): void {
+/** Check a node's bond (`bond: { name: bond0, vlan: 1500 }`): calico-bgp only, Linux names, VLAN 1–4094. */
+export function checkBond(p: Problems, s: Settings, d: DeviceDraft): void {
+    const bond = (d.config as NodeConfig).bond as BondConfig | undefined;
+    if (bond === undefined) return;
+    const field = `${d.field}.bond`;
+    if (typeof bond !== "object" || bond === null || Array.isArray(bond)) return p.add(field, "must be an object such as { name: bond0, vlan: 1500 }");
+    if (!rackRouting(s.routing)) {
+        return p.add(field, "a bond carries the node's address in its rack subnet (kubernetes.routing: calico-bgp or metallb-bgp); with router-on-host every uplink is its own unnumbered session");
+    }
+    const name = bond.name ?? "bond0";
+    const vlan = bond.vlan === undefined ? undefined : checkInt(p, `${field}.vlan`, bond.vlan, 1, 4094);
+    if (bond.vlan !== undefined && vlan === undefined) return;
+    const iface = vlan === undefined ? name : `${name}.${vlan}`;
+    if (typeof name !== "string" || !/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(iface)) {
+        return p.add(`${field}.name`, `${JSON.stringify(iface)} is not a Linux interface name (a letter, then up to 14 letters, digits, '_', '.', '-', VLAN suffix included)`);
+    }
+    if (/^eth\d+$/.test(name)) return p.add(`${field}.name`, `'${name}' is the name of an uplink (eth1, eth2, … in uplink order); name the bond e.g. bond0`);
+    d.bond = { name, members: [], ...(vlan !== undefined ? { vlan } : {}), interface: iface };
+}
+
+/** calico-bgp: a node's address in the rack of its leafs (called once topology knows the rack, from one of its leafs). */
+export function allocateNodeAddress(p: Problems, d: DeviceDraft, leaf: DeviceDraft): void {
     const cfg = d.config as NodeConfig;
+    const rack = leaf.rackSubnet!;
     d.rackSubnet = rack;
+    d.gateway = leaf.gateway;
+    const pinnedText = cfg.address !== undefined ? `${cfg.address}` : undefined;
     if (cfg.address !== undefined) {
         d.address = checkAddress(p, `${d.field}.address`, cfg.address);
-        if (d.address !== undefined && !hostIn(rack, d.address)) {
-            p.add(`${d.field}.address`, `${cfg.address} is not a host address of its rack subnet ${formatCidr(rack)}`);
-        }
     } else if (needSlot(p, d, "address")) {
-        const usable = rack.size - DEFAULTS.nodeAddressOffset - 2;
-        d.address = rack.base + DEFAULTS.nodeAddressOffset + ((d.slot! - 1) % usable);
+        const offset = nodeAddressOffset(rack);
+        const usable = rack.size - offset - 2;
+        if (usable < 1) p.add(`${d.field}.address`, `its rack subnet ${formatCidr(rack)} has no room for derived node addresses; pin address`);
+        else d.address = rack.base + offset + ((d.ordinal! - 1) % usable);
+    }
+    if (d.address !== undefined) {
+        const text = pinnedText ?? `derived address ${formatAddress(d.address)}`;
+        const pin = pinnedText ? "" : "; pin address";
+        const problem = rackAddressProblem(rack, d.address);
+        if (problem) {
+            p.add(`${d.field}.address`, `${text} ${problem}${pin}`);
+            d.address = undefined;
+        } else if (d.address === leaf.gateway) {
+            p.add(`${d.field}.address`, `${text} is the gateway of its rack ${formatCidr(rack)} (${leaf.gatewayField})${pin}`);
+            d.address = undefined;
+        }
     }
     d.loopback = cfg.loopback !== undefined ? checkAddress(p, `${d.field}.loopback`, cfg.loopback) : d.address;
 }
 
-function hostIn(c: Cidr, a: number): boolean {
-    return a > c.base && a < c.base + c.size - 1;
-}
-
 /** ASNs, loopbacks and rack addresses that must not repeat. */
-export function checkUnique(p: Problems, drafts: DeviceDraft[]): void {
+export function checkUnique(p: Problems, drafts: DeviceDraft[], s?: Pick<Settings, "routing">): void {
     const loopbacks = new Map<number, DeviceDraft>();
     const addresses = new Map<number, DeviceDraft>();
     const asns = new Map<number, DeviceDraft>();
@@ -258,15 +365,24 @@ export function checkUnique(p: Problems, drafts: DeviceDraft[]): void {
         }
         if (d.asn !== undefined) {
             const other = asns.get(d.asn);
-            if (other && !sharingAllowed(d, other)) {
+            if (other && !sharingAllowed(d, other, s)) {
                 p.add(`${d.field}.asn`, `${d.asn} is already the ASN of '${other.name}' (${other.role}); ${asnRule(d)}`);
             } else if (!other) asns.set(d.asn, d);
         }
     }
 }
 
-/** RFC 7938: spines may share an ASN; the leafs of one rack pair may too; nothing else. */
-function sharingAllowed(d: DeviceDraft, other: DeviceDraft): boolean {
+/**
+ * RFC 7938: spines may share an ASN; the leafs of one rack pair may too.
+ * metallb-bgp: MetalLB's myASN is the nodes' ASN, typically one for the
+ * cluster, and iBGP with the router when it is the router's own (design 5).
+ */
+function sharingAllowed(d: DeviceDraft, other: DeviceDraft, s?: Pick<Settings, "routing">): boolean {
+    if (s?.routing === "metallb-bgp") {
+        const roles = new Set([d.role, other.role]);
+        if (roles.size === 1 && d.role === "node") return true;
+        if (roles.has("node") && roles.has("leaf")) return true;
+    }
     if (d.role !== other.role) return false;
     if (d.role === "spine") return true;
     if (d.role === "leaf") return !!d.rackSubnet && !!other.rackSubnet && formatCidr(d.rackSubnet) === formatCidr(other.rackSubnet);

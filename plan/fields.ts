@@ -52,14 +52,30 @@ export function checkInt(p: Problems, field: string, value: unknown, min: number
     return value;
 }
 
-/** `device:port` as used in links and uplinks. */
+/** A port name as a vendor spells it (`eth1/1`, `Ethernet1/1`, `ge-0/0/1`, `xe-0/0/0:1`): kept for switches we do not configure. */
+const VENDOR_PORT = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
+
+/**
+ * `device:port` as used in links and uplinks. The port may be any vendor name
+ * here; a port on a device bgp-fabric configures must also pass checkLinuxPort
+ * (the caller knows the device). Device names hold no ':', so the first one splits.
+ */
 export function checkPortRef(p: Problems, field: string, ref: unknown): { device: string; port: string } | undefined {
-    const parts = typeof ref === "string" ? ref.split(":") : [];
-    if (parts.length !== 2 || !parts[0] || !PORT.test(parts[1])) {
-        p.add(field, `${JSON.stringify(ref)} must be 'device:port' with a Linux interface name (e.g. leaf1:swp1)`);
+    const at = typeof ref === "string" ? ref.indexOf(":") : -1;
+    const device = at > 0 ? (ref as string).slice(0, at) : "";
+    const port = at > 0 ? (ref as string).slice(at + 1) : "";
+    if (!device || !VENDOR_PORT.test(port)) {
+        p.add(field, `${JSON.stringify(ref)} must be 'device:port' (e.g. leaf1:swp1; a switch that is not ours keeps its own port names, e.g. leaf1:eth1/1)`);
         return undefined;
     }
-    return { device: parts[0], port: parts[1] };
+    return { device, port };
+}
+
+/** A port bgp-fabric configures (on a managed device) must be a Linux interface name. */
+export function checkLinuxPort(p: Problems, field: string, device: string, port: string): boolean {
+    if (PORT.test(port)) return true;
+    p.add(field, `'${port}' is not a Linux interface name (up to 15 letters, digits, '_', '.', '-', starting with a letter), and bgp-fabric configures '${device}'; only a managed: false switch keeps its vendor port names`);
+    return false;
 }
 
 /** The number a name ends with (`leaf12` → 12), used as the default slot. */

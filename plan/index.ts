@@ -3,3 +3,4 @@ export * from "./config";
 export * from "./types";
 export { planFabric } from "./planner";
 export { loadStackConfig, readStackFile } from "./load";
+export { TOP_LEVEL_KEYS } from "./keys";

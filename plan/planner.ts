@@ -5,6 +5,7 @@
 import { FabricConfig } from "./config";
 import { DeviceDraft, allocate, checkUnique, collectDevices } from "./devices";
 import { naturalCompare } from "./fields";
+import { checkConfigKeys } from "./keys";
 import { formatAddress, formatCidr } from "./ipv4";
 import { checkOverlaps, planPools } from "./pools";
 import { Problems } from "./problems";
@@ -18,15 +19,16 @@ export function planFabric(config: FabricConfig): FabricPlan {
         p.add("", "the fabric config is missing");
         p.throwIfAny();
     }
+    checkConfigKeys(p, config as unknown as Record<string, unknown>);
     const s = resolveSettings(p, config);
-    const drafts = collectDevices(p, config);
-    allocate(p, s, drafts);
+    const drafts = collectDevices(p, config, s);
+    const pinnedRacks = allocate(p, s, drafts);
     const sessions = buildTopology(p, config, s, drafts);
-    checkUnique(p, drafts);
+    checkUnique(p, drafts, s);
     const speaker = drafts.find((d) => d.asn === s.kubernetes.speakerAsn);
     if (speaker) p.add("kubernetes.speakerAsn", `${s.kubernetes.speakerAsn} is already the ASN of '${speaker.name}'; the MetalLB speaker needs its own`);
     const { pools, ranges } = planPools(p, config);
-    checkOverlaps(p, s, ranges);
+    checkOverlaps(p, s, [...pinnedRacks, ...ranges]);
     p.throwIfAny();
     return {
         name: s.name,
@@ -53,6 +55,7 @@ function toDevice(d: DeviceDraft): PlannedDevice {
         name: d.name,
         role: d.role,
         ...(d.slot !== undefined ? { slot: d.slot } : {}),
+        ...(d.ordinal !== undefined && d.ordinal !== d.slot ? { ordinal: d.ordinal } : {}),
         asn: d.asn!,
         loopback,
         managed: d.managed,
@@ -63,6 +66,8 @@ function toDevice(d: DeviceDraft): PlannedDevice {
         neighbors: d.neighbors,
         ...(d.rackSubnet ? { rackSubnet: formatCidr(d.rackSubnet) } : {}),
         ...(d.address !== undefined ? { address: formatAddress(d.address) } : {}),
+        ...(d.gateway !== undefined ? { gateway: formatAddress(d.gateway) } : {}),
+        ...(d.bond ? { bond: d.bond } : {}),
         originates,
     };
     return device;

@@ -6,7 +6,7 @@ import { DEFAULTS, UPSTREAM_MANIFESTS } from "./defaults";
 import { checkAsn, checkCidr, checkInt } from "./fields";
 import { Cidr, formatCidr, parseAddress, toCidr } from "./ipv4";
 import { Problems } from "./problems";
-import { PlannedKubernetes, Routing } from "./types";
+import { CalicoOverlay, PlannedKubernetes, Routing } from "./types";
 
 export interface Settings {
     name: string;
@@ -22,6 +22,8 @@ export interface Settings {
     /** Where carving rack subnets starts: `10.0.100.0/17` starts at 10.0.100.0 inside 10.0.0.0/17 (DESIGN.md's own example). */
     rackStart?: number;
     rackPrefixLength: number;
+    /** Per role: true when its slots count from 0 (`fabric:numbering`); a device's ordinal is then slot + 1. */
+    zeroBased: Record<"spine" | "leaf" | "node" | "external", boolean>;
     leafLoopbackOffset: number;
     linkSlotsPerLeaf: number;
     externalLinks?: Cidr;
@@ -62,8 +64,18 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
     const range = (key: string) => (text[key] === undefined ? undefined : checkCidr(p, key, text[key]));
 
     const routing = k.routing ?? DEFAULTS.kubernetes.routing;
-    if (routing !== "router-on-host" && routing !== "calico-bgp") {
-        p.add("kubernetes.routing", `${JSON.stringify(routing)} must be router-on-host or calico-bgp`);
+    if (routing !== "router-on-host" && routing !== "calico-bgp" && routing !== "metallb-bgp") {
+        p.add("kubernetes.routing", `${JSON.stringify(routing)} must be router-on-host, calico-bgp or metallb-bgp`);
+    }
+    const mode: Routing = routing === "calico-bgp" || routing === "metallb-bgp" ? routing : "router-on-host";
+    // metallb-bgp: MetalLB owns the BGP sessions, so Calico runs without BGP and needs an overlay (IPIP needs BGP).
+    let encapsulation: CalicoOverlay | undefined;
+    if (mode === "metallb-bgp") {
+        const e = k.encapsulation ?? "VXLAN";
+        if (e !== "VXLAN" && e !== "VXLANCrossSubnet") p.add("kubernetes.encapsulation", `${JSON.stringify(e)} must be VXLAN or VXLANCrossSubnet (metallb-bgp: Calico runs without BGP; IPIP and None need it)`);
+        else encapsulation = e;
+    } else if (k.encapsulation !== undefined) {
+        p.add("kubernetes.encapsulation", `is only for kubernetes.routing: metallb-bgp (in ${mode} Calico's pod routes travel in BGP, unencapsulated)`);
     }
     const podCidr = range("kubernetes.podCidr");
     const blockSize = k.blockSize === undefined ? DEFAULTS.kubernetes.blockSize : checkInt(p, "kubernetes.blockSize", k.blockSize, 20, 32);
@@ -73,16 +85,19 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
 
     const links = text["addressing.links"] === "unnumbered" ? undefined : range("addressing.links");
     const rackPrefixLength =
-        a.rackPrefixLength === undefined ? DEFAULTS.addressing.rackPrefixLength : checkInt(p, "addressing.rackPrefixLength", a.rackPrefixLength, 16, 28) ?? 24;
+        a.rackPrefixLength === undefined ? DEFAULTS.addressing.rackPrefixLength : checkInt(p, "addressing.rackPrefixLength", a.rackPrefixLength, 16, 29) ?? 24;
     const rackText = text["addressing.rackSubnets"];
     // rackSubnets may name a start address inside its prefix: carving begins there.
     const rackSubnets = rackText === undefined ? undefined : checkCidr(p, "addressing.rackSubnets", alignedText(rackText));
     const rackStart = rackSubnets ? parseAddress(rackText!.split("/")[0]) : undefined;
     if (rackSubnets && rackStart !== undefined && rackStart % 2 ** (32 - rackPrefixLength) !== 0) {
-        p.add("addressing.rackSubnets", `${rackText} must start on a /${rackPrefixLength} boundary`);
+        p.add("addressing.rackSubnets", `${rackText} must start on a /${rackPrefixLength} boundary (addressing.rackPrefixLength)`);
     }
     if (rackSubnets && rackSubnets.length > rackPrefixLength) {
-        p.add("addressing.rackSubnets", `${text["addressing.rackSubnets"]} is smaller than one rack subnet (/${rackPrefixLength})`);
+        p.add(
+            "addressing.rackSubnets",
+            `${text["addressing.rackSubnets"]} is smaller than one rack subnet (/${rackPrefixLength}); set addressing.rackPrefixLength, or pin rackSubnet on the leafs and leave addressing.rackSubnets out`,
+        );
     }
 
     const keepalive = b.keepalive === undefined ? DEFAULTS.bgp.keepalive : checkInt(p, "bgp.keepalive", b.keepalive, 1, 3600) ?? 1;
@@ -105,6 +120,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         rackSubnets,
         rackStart,
         rackPrefixLength,
+        zeroBased: resolveNumbering(p, c.numbering),
         leafLoopbackOffset:
             a.leafLoopbackOffset === undefined
                 ? DEFAULTS.addressing.leafLoopbackOffset
@@ -112,11 +128,11 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         linkSlotsPerLeaf:
             a.linkSlotsPerLeaf === undefined ? DEFAULTS.addressing.linkSlotsPerLeaf : checkInt(p, "addressing.linkSlotsPerLeaf", a.linkSlotsPerLeaf, 1, 1024) ?? 16,
         externalLinks: (c.externalRouters ?? []).length ? range("addressing.externalLinks") : undefined,
-        routing: routing === "calico-bgp" ? "calico-bgp" : "router-on-host",
+        routing: mode,
         podCidr,
         serviceCidr: range("kubernetes.serviceCidr"),
         kubernetes: {
-            routing: routing === "calico-bgp" ? "calico-bgp" : "router-on-host",
+            routing: mode,
             podCidr: text["kubernetes.podCidr"],
             serviceCidr: text["kubernetes.serviceCidr"],
             blockSize: blockSize ?? DEFAULTS.kubernetes.blockSize,
@@ -128,6 +144,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
             installUpstream: k.installUpstream ?? true,
             speakerAsn: k.speakerAsn === undefined ? DEFAULTS.kubernetes.speakerAsn : checkAsn(p, "kubernetes.speakerAsn", k.speakerAsn) ?? DEFAULTS.kubernetes.speakerAsn,
             calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
+            ...(encapsulation ? { calicoEncapsulation: encapsulation } : {}),
         },
         bgp: {
             bfd: b.bfd ?? DEFAULTS.bgp.bfd,
@@ -150,4 +167,27 @@ function alignedText(text: string): string {
     const [addr, len] = String(text).split("/");
     const a = parseAddress(addr);
     return a === undefined || !/^\d{1,2}$/.test(len ?? "") || +len > 32 ? text : formatCidr(toCidr(a, +len));
+}
+
+const NUMBERING_ROLES = { spines: "spine", leafs: "leaf", nodes: "node", externalRouters: "external" } as const;
+
+/** `fabric:numbering`: `one-based` (default), `zero-based`, or per device list (`{ spines: zero-based }`). */
+function resolveNumbering(p: Problems, n: FabricConfig["numbering"]): Settings["zeroBased"] {
+    const out = { spine: false, leaf: false, node: false, external: false };
+    const mode = (field: string, v: unknown): boolean => {
+        if (v === undefined || v === "one-based") return false;
+        if (v === "zero-based") return true;
+        p.add(field, `${JSON.stringify(v)} must be one-based or zero-based`);
+        return false;
+    };
+    if (n === undefined) return out;
+    if (typeof n === "object" && n !== null && !Array.isArray(n)) {
+        for (const [key, value] of Object.entries(n)) {
+            const role = NUMBERING_ROLES[key as keyof typeof NUMBERING_ROLES];
+            if (role) out[role] = mode(`numbering.${key}`, value);
+        }
+        return out;
+    }
+    const all = mode("numbering", n);
+    return { spine: all, leaf: all, node: all, external: all };
 }

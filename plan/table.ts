@@ -14,11 +14,14 @@ export function formatPlanTable(plan: FabricPlan): string {
         d.role + (d.managed ? "" : " (unmanaged)"),
         String(d.asn),
         d.loopback,
-        d.address ? `${d.address} in ${d.rackSubnet}` : d.rackSubnet ?? "",
-        d.interfaces
-            .filter((i) => (d.role === "leaf" ? i.kind === "fabric" : d.role === "node" || d.role === "external"))
-            .map((i) => `${i.name}→${i.peer.device}:${i.peer.port}`)
-            .join(" "),
+        (d.address ? `${d.address} in ${d.rackSubnet}` : d.rackSubnet ?? "") + (d.gateway ? ` gw ${d.gateway}` : ""),
+        bonded(
+            d,
+            d.interfaces
+                .filter((i) => (d.role === "leaf" ? i.kind === "fabric" : d.role === "node" || d.role === "external"))
+                .map((i) => `${i.name}→${i.peer.device}:${i.peer.port}`)
+                .join(" "),
+        ),
     ]);
     lines.push(...columns([["DEVICE", "ROLE", "ASN", "LOOPBACK", "RACK", "UPLINKS"], ...rows]), "");
     lines.push(`SESSIONS (${plan.sessions.length})`);
@@ -34,6 +37,11 @@ export function formatPlanTable(plan: FabricPlan): string {
         `kubernetes: pods ${plan.kubernetes.podCidr} (/${plan.kubernetes.blockSize} blocks) · services ${plan.kubernetes.serviceCidr}`,
     );
     return lines.join("\n") + "\n";
+}
+
+/** A bonded node's uplinks as `bond0.1500[eth1→… eth2→…]`. */
+function bonded(d: FabricPlan["devices"][number], uplinks: string): string {
+    return d.bond ? `${d.bond.interface}[${uplinks}]` : uplinks;
 }
 
 function columns(rows: string[][]): string[] {

@@ -4,12 +4,12 @@
 
 import { FabricConfig, NodeConfig } from "./config";
 import { DEFAULTS } from "./defaults";
-import { DeviceDraft, allocateNodeAddress } from "./devices";
-import { checkPortRef, naturalCompare } from "./fields";
+import { DeviceDraft, allocateNodeAddress, checkBond } from "./devices";
+import { checkLinuxPort, checkPortRef, naturalCompare } from "./fields";
 import { Cidr, formatAddress, formatCidr } from "./ipv4";
 import { Problems } from "./problems";
 import { Settings } from "./settings";
-import { LinkKind, PlannedSession, SessionEnd } from "./types";
+import { LinkKind, PlannedSession, SessionEnd, rackRouting } from "./types";
 
 interface Cable {
     a: { device: DeviceDraft; port: string };
@@ -22,14 +22,19 @@ interface Cable {
 export function buildTopology(p: Problems, c: FabricConfig, s: Settings, drafts: DeviceDraft[]): PlannedSession[] {
     const byName = new Map(drafts.map((d) => [d.name, d]));
     const ports = new PortRegistry(p);
-    const cables = [...fabricCables(p, c, s, drafts, byName, ports), ...externalCables(p, c, s, drafts, byName, ports)];
+    // Devices default cabling could not place (no slot): their missing links are not reported again.
+    const uncabled = new Set<DeviceDraft>();
+    const cables = [...fabricCables(p, c, s, drafts, byName, ports, uncabled), ...externalCables(p, c, s, drafts, byName, ports)];
     const sessions: PlannedSession[] = [];
     for (const cable of cables) sessions.push(connect(cable, s));
     sessions.push(...serverSessions(p, s, drafts, byName, ports));
+    // A fabric with no spine of ours (leafs only, or leafs and external routers) has no fabric links to miss.
+    const hasSpines = drafts.some((d) => d.role === "spine" && !uncabled.has(d));
+    const hasLeafs = drafts.some((d) => d.role === "leaf" && !uncabled.has(d));
     for (const d of drafts) {
-        if (!d.managed) continue; // someone else's switch: cabled as they say
-        if (d.role === "leaf" && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `leaf '${d.name}' has no link to any spine`);
-        if (d.role === "spine" && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `spine '${d.name}' has no link to any leaf`);
+        if (!d.managed || uncabled.has(d)) continue; // someone else's switch: cabled as they say
+        if (d.role === "leaf" && hasSpines && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `leaf '${d.name}' has no link to any spine`);
+        if (d.role === "spine" && hasLeafs && !d.interfaces.some((i) => i.kind === "fabric")) p.add(`${d.field}`, `spine '${d.name}' has no link to any leaf`);
     }
     return sessions;
 }
@@ -50,21 +55,32 @@ class PortRegistry {
     }
 }
 
-function fabricCables(p: Problems, c: FabricConfig, s: Settings, drafts: DeviceDraft[], byName: Map<string, DeviceDraft>, ports: PortRegistry): Cable[] {
+function fabricCables(
+    p: Problems,
+    c: FabricConfig,
+    s: Settings,
+    drafts: DeviceDraft[],
+    byName: Map<string, DeviceDraft>,
+    ports: PortRegistry,
+    uncabled: Set<DeviceDraft>,
+): Cable[] {
     const cables: Cable[] = [];
     const spines = drafts.filter((d) => d.role === "spine");
     const leafs = drafts.filter((d) => d.role === "leaf");
     if (c.links === undefined) {
-        // Default cabling: every leaf to every spine, Cumulus port names.
-        for (const leaf of leafs) {
-            for (const spine of spines) {
-                if (leaf.slot === undefined || spine.slot === undefined) {
-                    const d = leaf.slot === undefined ? leaf : spine;
-                    p.add(`${d.field}.name`, `'${d.name}' ends with no number to derive its port names from; pin ${d.field}.id or list fabric:links`);
-                    return cables;
-                }
-                const spinePort = `swp${leaf.slot}`;
-                const leafPort = `swp${DEFAULTS.ports.leafUplinkBase + spine.slot}`;
+        // Default cabling: every leaf to every spine, Cumulus port names (by ordinal: a zero-based leaf0 is on swp1).
+        // A device without a slot is left out (and said so once); a slot 0 the numbering refuses has been reported already.
+        const cabled = (d: DeviceDraft) => {
+            if (d.ordinal !== undefined) return true;
+            uncabled.add(d);
+            if (d.slot === undefined) p.add(`${d.field}.name`, `'${d.name}' ends with no number to derive its port names from; pin ${d.field}.id or list fabric:links`);
+            return false;
+        };
+        const spinesCabled = spines.filter(cabled);
+        for (const leaf of leafs.filter(cabled)) {
+            for (const spine of spinesCabled) {
+                const spinePort = `swp${leaf.ordinal}`;
+                const leafPort = `swp${DEFAULTS.ports.leafUplinkBase + spine.ordinal!}`;
                 if (!ports.claim(`${spine.field}`, spine.name, spinePort) || !ports.claim(`${leaf.field}`, leaf.name, leafPort)) continue;
                 cables.push({ a: { device: spine, port: spinePort }, b: { device: leaf, port: leafPort }, kind: "fabric" });
             }
@@ -83,6 +99,7 @@ function fabricCables(p: Problems, c: FabricConfig, s: Settings, drafts: DeviceD
                     p.add(`${field}[${j}]`, `'${r.device}' is not a spine or leaf of this fabric`);
                     return undefined;
                 }
+                if (device.managed && !checkLinuxPort(p, `${field}[${j}]`, device.name, r.port)) return undefined;
                 return { device, port: r.port, field: `${field}[${j}]` };
             });
             if (!ends[0] || !ends[1]) return;
@@ -100,7 +117,7 @@ function fabricCables(p: Problems, c: FabricConfig, s: Settings, drafts: DeviceD
     return cables;
 }
 
-/** Numbered fabric: /31 at (leaf slot − 1) × linkSlotsPerLeaf + (spine slot − 1) inside addressing.links. */
+/** Numbered fabric: /31 at (leaf ordinal − 1) × linkSlotsPerLeaf + (spine ordinal − 1) inside addressing.links. */
 function numberFabricLinks(p: Problems, s: Settings, cables: Cable[]): void {
     const seen = new Set<string>();
     for (const cable of cables) {
@@ -112,12 +129,12 @@ function numberFabricLinks(p: Problems, s: Settings, cables: Cable[]): void {
             continue;
         }
         seen.add(pair);
-        if (leaf.slot === undefined || spine.slot === undefined) continue;
-        if (spine.slot > s.linkSlotsPerLeaf) {
+        if (leaf.ordinal === undefined || spine.ordinal === undefined) continue;
+        if (spine.ordinal > s.linkSlotsPerLeaf) {
             p.add("addressing.linkSlotsPerLeaf", `spine slot ${spine.slot} of '${spine.name}' exceeds ${s.linkSlotsPerLeaf} link slots per leaf`);
             continue;
         }
-        const base = s.links!.base + 2 * ((leaf.slot - 1) * s.linkSlotsPerLeaf + (spine.slot - 1));
+        const base = s.links!.base + 2 * ((leaf.ordinal - 1) * s.linkSlotsPerLeaf + (spine.ordinal - 1));
         if (base + 2 > s.links!.base + s.links!.size) {
             p.add("addressing.links", `${s.text["addressing.links"]} is too small for the link ${spine.name}–${leaf.name}; use a larger range`);
             continue;
@@ -140,12 +157,13 @@ function externalCables(p: Problems, c: FabricConfig, s: Settings, drafts: Devic
             if (!r) return;
             const sw = byName.get(r.device);
             if (!sw || (sw.role !== "spine" && sw.role !== "leaf")) return p.add(field, `'${r.device}' is not a spine or leaf of this fabric`);
+            if (sw.managed && !checkLinuxPort(p, field, sw.name, r.port)) return;
             const extPort = `eth${i + 1}`;
             if (!ports.claim(field, sw.name, r.port) || !ports.claim(field, ext.name, extPort)) return;
             const cable: Cable = { a: { device: sw, port: r.port }, b: { device: ext, port: extPort }, kind: "external" };
-            if (s.externalLinks && ext.slot !== undefined) {
+            if (s.externalLinks && ext.ordinal !== undefined) {
                 // Each external router owns linkSlotsPerLeaf /31s, its links in list order within them.
-                const base = s.externalLinks.base + 2 * ((ext.slot - 1) * s.linkSlotsPerLeaf + i);
+                const base = s.externalLinks.base + 2 * ((ext.ordinal - 1) * s.linkSlotsPerLeaf + i);
                 if (base + 2 > s.externalLinks.base + s.externalLinks.size) p.add("addressing.externalLinks", `${s.text["addressing.externalLinks"]} is too small for ${field}`);
                 else cable.subnet = { base, length: 31, size: 2 };
             } else if (ext.slot === undefined) {
@@ -197,28 +215,31 @@ function serverSessions(p: Problems, s: Settings, drafts: DeviceDraft[], byName:
             if (!r) return;
             const leaf = byName.get(r.device);
             if (!leaf || leaf.role !== "leaf") return p.add(field, `'${r.device}' is not a leaf of this fabric`);
+            if (leaf.managed && !checkLinuxPort(p, field, leaf.name, r.port)) return;
             const iface = `eth${i + 1}`;
             if (!ports.claim(field, leaf.name, r.port)) return;
             leafs.push({ leaf, port: r.port, iface });
         });
-        if (s.routing === "calico-bgp") {
+        if (rackRouting(s.routing)) {
             const racks = new Set(leafs.map((l) => (l.leaf.rackSubnet ? formatCidr(l.leaf.rackSubnet) : "")));
             if (racks.size > 1) {
-                p.add(`${node.field}.uplinks`, `calico-bgp: a node's uplinks must all be on leafs of one rack (found ${[...racks].join(", ")})`);
+                p.add(`${node.field}.uplinks`, `${s.routing}: a node's uplinks must all be on leafs of one rack (found ${[...racks].join(", ")})`);
                 continue;
             }
             if (!leafs[0]?.leaf.rackSubnet) continue;
-            allocateNodeAddress(p, node, leafs[0].leaf.rackSubnet);
+            allocateNodeAddress(p, node, leafs[0].leaf);
         }
+        checkBond(p, s, node);
+        if (node.bond) node.bond.members = leafs.map((l) => l.iface);
         for (const { leaf, port, iface } of leafs) {
             leaf.interfaces.push({ name: port, kind: "server", peer: { device: node.name, port: iface } });
             node.interfaces.push({ name: iface, kind: "server", peer: { device: leaf.name, port } });
             const id = `${leaf.name}:${port}--${node.name}:${iface}`;
-            if (s.routing === "calico-bgp") {
+            if (rackRouting(s.routing)) {
                 if (leaf.address === undefined || node.address === undefined) continue;
                 const a: SessionEnd = { device: leaf.name, asn: leaf.asn ?? 0, address: formatAddress(leaf.address) };
                 const b: SessionEnd = { device: node.name, asn: node.asn ?? 0, address: formatAddress(node.address) };
-                // Calico has no BFD (DESIGN.md); the session runs without it.
+                // Calico has no BFD (DESIGN.md), nor has MetalLB's native speaker; the session runs without it.
                 sessions.push(addSession({ id, kind: "server", a, b, bfd: false }, leaf, node, true));
             } else {
                 const a: SessionEnd = { device: leaf.name, asn: leaf.asn ?? 0, interface: port };

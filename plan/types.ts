@@ -4,7 +4,19 @@
 import { Platform } from "./config";
 
 export type DeviceRole = "spine" | "leaf" | "node" | "external";
-export type Routing = "router-on-host" | "calico-bgp";
+export type Routing = "router-on-host" | "calico-bgp" | "metallb-bgp";
+
+/** Pod-network encapsulation of Calico when it does not speak BGP (metallb-bgp). */
+export type CalicoOverlay = "VXLAN" | "VXLANCrossSubnet";
+
+/**
+ * Modes whose nodes sit in numbered rack subnets and peer with their leafs
+ * (or a router on that subnet) by address: calico-bgp (Calico's BIRD) and
+ * metallb-bgp (MetalLB's speaker). router-on-host is unnumbered.
+ */
+export function rackRouting(routing: Routing): boolean {
+    return routing === "calico-bgp" || routing === "metallb-bgp";
+}
 
 /** What kind of link an interface or session sits on. */
 export type LinkKind =
@@ -39,6 +51,8 @@ export interface PlannedDevice {
     role: DeviceRole;
     /** Slot number the derived values came from (`id` or the name's trailing number). */
     slot?: number;
+    /** Zero-based lists only (`fabric:numbering`): slot + 1, what the derived values counted from. Absent when it equals the slot. */
+    ordinal?: number;
     asn: number;
     /** Router-id and /32 loopback address (without prefix length). */
     loopback: string;
@@ -52,8 +66,22 @@ export interface PlannedDevice {
     /** Leafs in calico-bgp mode: the rack subnet and this leaf's address in it. Nodes: their address in it. */
     rackSubnet?: string;
     address?: string;
+    /** calico-bgp: the rack's gateway address (set on a leaf of the rack), on its leafs and its nodes. */
+    gateway?: string;
+    /** Nodes whose uplinks are bonded: the bond, its members (the uplinks) and the interface the rack address lives on. */
+    bond?: PlannedBond;
     /** Prefixes this device originates into BGP. */
     originates: string[];
+}
+
+export interface PlannedBond {
+    /** Linux name of the bond, e.g. bond0. */
+    name: string;
+    /** The node's uplinks (eth1, eth2, …) enslaved to it, LACP (802.3ad). */
+    members: string[];
+    vlan?: number;
+    /** Where the node's rack address lives: the bond or its VLAN interface (`bond0.1500`). */
+    interface: string;
 }
 
 export interface SessionEnd {
@@ -95,6 +123,8 @@ export interface PlannedKubernetes {
     speakerAsn: number;
     /** Port Calico's BIRD listens on: 179 when Calico peers with the leafs, 1179 when a host router owns 179. */
     calicoListenPort: number;
+    /** metallb-bgp only: Calico runs without BGP, its pod pool over this encapsulation (Installation `bgp: Disabled`). */
+    calicoEncapsulation?: CalicoOverlay;
 }
 
 export interface FabricPlan {

@@ -8,10 +8,11 @@ import { asnRanges, asnRouterIdUnique } from "./policies/identity";
 import { prefixesDisjoint } from "./policies/prefixes";
 import { routerDaemonSet } from "./policies/router-daemonset";
 import { noPlaintextSecrets } from "./policies/secrets";
+import { oneSpeakerPerRouter } from "./policies/speakers";
 import { sshHostKeyPinned, sshKeysOnly } from "./policies/ssh";
 import { vipsInPools } from "./policies/vips";
 
-export { asnRanges, asnRouterIdUnique, bgpMultipathRelax, bgpSessionsAgree, noPlaintextSecrets, prefixesDisjoint, routerDaemonSet, sshHostKeyPinned, sshKeysOnly, vipsInPools };
+export { asnRanges, asnRouterIdUnique, bgpMultipathRelax, bgpSessionsAgree, noPlaintextSecrets, oneSpeakerPerRouter, prefixesDisjoint, routerDaemonSet, sshHostKeyPinned, sshKeysOnly, vipsInPools };
 
 export const policies: Policies = [
     asnRouterIdUnique,
@@ -19,6 +20,7 @@ export const policies: Policies = [
     prefixesDisjoint,
     bgpSessionsAgree,
     bgpMultipathRelax,
+    oneSpeakerPerRouter,
     vipsInPools,
     sshKeysOnly,
     sshHostKeyPinned,

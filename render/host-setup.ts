@@ -7,23 +7,28 @@
 //   router advertisements but takes no default route from them).
 // calico-bgp: the node's address in its rack subnet, on its one uplink; a
 //   node cabled to both leafs of a rack pair carries it as a /32 on lo with a
-//   host route to each leaf's address over the uplink to that leaf.
+//   host route to each leaf's address over the uplink to that leaf. A bonded
+//   node (plan `bond`) enslaves its uplinks to an LACP (802.3ad) bond and
+//   carries `<address>/<rack length>` on the bond or its VLAN interface
+//   (`bond0.1500`): both leafs' SVIs are on-link there. Where the rack has a
+//   gateway, the default route (non-BGP traffic) goes via it on the interface
+//   that holds the rack address; BGP peers stay the leafs' own addresses.
 // Both: forwarding on, loose reverse-path filtering (ECMP makes the return
 //   path differ from the way in), L4 multipath hashing, and a kubelet drop-in
 //   binding the kubelet to that address. The addresses are also written as a
 //   small script a systemd unit runs at boot, before the kubelet.
 
-import { FabricPlan, PlannedDevice } from "../plan";
+import { FabricPlan, PlannedDevice, rackRouting } from "../plan";
 import { parseCidr } from "../plan/ipv4";
 import { findDevice } from "./frr-common";
 
 export function renderHostSetup(plan: FabricPlan, name: string): string {
     const d = findDevice(plan, name);
     if (d.role !== "node") throw new Error(`${name} is a ${d.role}: host setup is for Kubernetes nodes`);
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const uplinks = d.interfaces.filter((i) => i.kind === "server").map((i) => i.name);
     const address = calico ? d.address : d.loopback;
-    if (!address) throw new Error(`${name}: no address in its rack subnet (calico-bgp)`);
+    if (!address) throw new Error(`${name}: no address in its rack subnet (${plan.kubernetes.routing})`);
     return [
         "#!/bin/bash",
         `# bgp-fabric host setup: ${d.name} (${plan.kubernetes.routing}, fabric ${plan.name}). Idempotent: safe to run again.`,
@@ -92,7 +97,7 @@ function heredoc(command: string, eof: string, text: string): string {
 
 /** The boot-time script: addresses and links only, each step checked first. */
 function netScript(plan: FabricPlan, d: PlannedDevice, uplinks: string[]): string {
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const lines = [
         "#!/bin/bash",
         `# bgp-fabric: ${d.name}'s addresses and uplinks (${plan.kubernetes.routing}). Rendered by bgp-fabric; do not edit.`,
@@ -114,9 +119,13 @@ function netScript(plan: FabricPlan, d: PlannedDevice, uplinks: string[]): strin
             '  [ -z "$($IP -4 -o addr show dev "$dev")" ] || { $IP -4 addr flush dev "$dev"; echo "removed the IPv4 addresses of $dev"; }',
             "done",
         );
+    } else if (d.bond) {
+        lines.push(...bondLines(d));
+        lines.push(...gatewayLines(d, d.bond.interface));
     } else if (uplinks.length === 1) {
         const len = parseCidr(d.rackSubnet!).length;
         lines.push("# The node's address in its rack subnet, on its uplink.", addAddress(uplinks[0], `${d.address}/${len}`));
+        lines.push(...gatewayLines(d, uplinks[0]));
     } else {
         lines.push("# Cabled to both leafs of a rack pair: the address lives on lo, each leaf is reached over its own uplink.", addAddress("lo", `${d.address}/32`));
         for (const n of d.neighbors) {
@@ -125,6 +134,51 @@ function netScript(plan: FabricPlan, d: PlannedDevice, uplinks: string[]): strin
         }
     }
     return lines.join("\n") + "\n";
+}
+
+/** The LACP bond of the node's uplinks, its VLAN interface, the rack address on it (each step checked first). */
+function bondLines(d: PlannedDevice): string[] {
+    const b = d.bond!;
+    const len = parseCidr(d.rackSubnet!).length;
+    const lines = [
+        `# Bonded uplinks: ${b.members.join(" + ")} in ${b.name} (LACP, 802.3ad) towards the rack pair; the rack address on ${b.interface}.`,
+        `if ! $IP link show dev ${b.name} >/dev/null 2>&1; then`,
+        `  $IP link add ${b.name} type bond mode 802.3ad miimon 100 lacp_rate fast xmit_hash_policy layer3+4`,
+        `  echo "created bond ${b.name} (802.3ad)"`,
+        "fi",
+        `[ "$(cat /sys/class/net/${b.name}/bonding/mode 2>/dev/null | cut -d' ' -f1)" = 802.3ad ] || { echo "${b.name} exists but is not an 802.3ad bond" >&2; exit 1; }`,
+        `for dev in ${b.members.join(" ")}; do`,
+        '  master=$(readlink "/sys/class/net/$dev/master" 2>/dev/null || true)',
+        `  if [ "\${master##*/}" != ${b.name} ]; then`,
+        '    $IP -4 addr flush dev "$dev"',
+        '    $IP link set dev "$dev" down',
+        `    $IP link set dev "$dev" master ${b.name}`,
+        `    echo "enslaved $dev to ${b.name}"`,
+        "  fi",
+        '  $IP link set dev "$dev" up',
+        "done",
+        `$IP link set dev ${b.name} up`,
+    ];
+    if (b.vlan !== undefined) {
+        lines.push(
+            `if ! $IP link show dev ${b.interface} >/dev/null 2>&1; then`,
+            `  $IP link add link ${b.name} name ${b.interface} type vlan id ${b.vlan}`,
+            `  echo "created VLAN ${b.vlan} on ${b.name} (${b.interface})"`,
+            "fi",
+            `$IP link set dev ${b.interface} up`,
+        );
+    }
+    lines.push(addAddress(b.interface, `${d.address}/${len}`));
+    return lines;
+}
+
+/** The default route via the rack's gateway (non-BGP traffic), where the plan has one. */
+function gatewayLines(d: PlannedDevice, dev: string): string[] {
+    if (!d.gateway) return [];
+    return [
+        `# Non-BGP traffic leaves via the rack's gateway ${d.gateway}; BGP sessions stay with each leaf's own address.`,
+        `$IP -4 route show default | grep -q "^default via ${d.gateway} dev ${dev} " || { $IP route replace default via ${d.gateway} dev ${dev} src ${d.address}; echo "default route via ${d.gateway} on ${dev}"; }`,
+    ];
 }
 
 function addAddress(dev: string, cidr: string): string {

@@ -6,7 +6,7 @@
 // which this file sources first; the apply script refuses a file that would
 // drop the interface its own SSH session arrives on.
 
-import { FabricPlan } from "../plan";
+import { FabricPlan, rackRouting } from "../plan";
 import { parseCidr } from "../plan/ipv4";
 import { findDevice } from "./frr-common";
 import { RACK_BRIDGE } from "./frr-switch";
@@ -18,7 +18,7 @@ export function renderInterfaces(plan: FabricPlan, name: string): string {
     const d = findDevice(plan, name);
     if (d.role !== "spine" && d.role !== "leaf") throw new Error(`${name} is a ${d.role}: only switches get an interfaces file`);
     if (!d.managed) throw new Error(`${name} is not managed (managed: false): bgp-fabric renders no config for it`);
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const out = [
         `# ${d.name}: /etc/network/interfaces rendered by bgp-fabric (fabric ${plan.name}); the next apply replaces manual edits.`,
         "# The management interface (eth0, VRF mgmt) belongs in /etc/network/interfaces.d/*.intf.",

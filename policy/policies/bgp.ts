@@ -48,7 +48,8 @@ export const bgpSessionsAgree: StackValidationPolicy = {
                 if (asn !== undefined && e.asn !== asn) report(`session ${s.id}: the end on ${e.device} says AS ${e.asn}, but ${e.device} is AS ${asn}`, deviceUrn(view, e.device));
             }
             const [aAsn, bAsn] = [asnOf(s.a.device, s.a.asn), asnOf(s.b.device, s.b.asn)];
-            if (aAsn === bAsn) {
+            // metallb-bgp: MetalLB's speaker may be iBGP with its router (design 5: AS 64512 on both sides).
+            if (aAsn === bAsn && !(view.plan.kubernetes.routing === "metallb-bgp" && s.kind === "server")) {
                 report(`session ${s.id}: both ends are AS ${aAsn}; every session of the fabric is eBGP (a peer with its own ASN is refused by 'remote-as external')`, deviceUrn(view, s.a.device));
             }
             for (const [self, peer] of [[s.a, s.b], [s.b, s.a]] as [SessionEnd, SessionEnd][]) {

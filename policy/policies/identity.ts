@@ -37,7 +37,8 @@ export const asnRouterIdUnique: StackValidationPolicy = {
             neighbors: [],
             config: { name: d.name, address: d.address },
         }));
-        checkUnique(p, drafts);
+        // metallb-bgp: the nodes may share MetalLB's myASN, and the router's (iBGP), as the planner allows.
+        checkUnique(p, drafts, { routing: view.plan.kubernetes.routing });
         for (const e of p.errors) {
             const field = e.field.replace(/^fabric:/, "");
             report(`${field}: ${e.message}`, deviceUrn(view, field.split(".")[0]));

@@ -43,6 +43,8 @@ function ranges(view: FabricView): Range[] {
     for (const d of plan.devices) {
         if (d.role === "external" || (d.role === "node" && !routerOnHost)) continue;
         const lo = view.loopbacks[d.name] ?? d.loopback;
+        // Someone else's leaf known by its rack address (its SVI): the rack subnet covers it.
+        if (d.address !== undefined && lo === d.address) continue;
         const c = parseCidr(`${lo}/32`);
         if (!containsCidr(d.role === "node" ? nodeRange : switchRange, c)) out.push({ name: `the loopback ${lo}/32 of ${d.name}`, cidr: c });
     }

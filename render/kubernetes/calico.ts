@@ -7,6 +7,11 @@
 //   no peers (it only programs one blackhole route per IPAM block, which the
 //   host router redistributes); calico-bgp: the LoadBalancer pools as
 //   serviceLoadBalancerIPs (Calico announces them, MetalLB only allocates).
+// - metallb-bgp: no Calico BGP at all (MetalLB's speakers own the sessions):
+//   Installation `bgp: Disabled`, the pod pool over the stack's overlay
+//   (kubernetes.encapsulation, VXLAN by default; IPIP and None need BGP), NAT
+//   outgoing on (pod addresses are not routed in the fabric), and no
+//   BGPConfiguration, no BGPPeers, no ASN annotations.
 // - calico-bgp only: the per-node ASN as Node patches (annotation
 //   `projectcalico.org/ASNumber`) and one projectcalico.org/v3 BGPPeer per
 //   node and leaf.
@@ -43,8 +48,14 @@ function nodeAddressAutodetection(plan: FabricPlan): Record<string, unknown> {
     return cidrs.length ? { cidrs } : { kubernetes: "NodeInternalIP" };
 }
 
+/** Calico's pod encapsulation: an overlay without BGP (metallb-bgp), none where BGP carries the pod blocks. */
+function encapsulation(plan: FabricPlan): "None" | "VXLAN" | "VXLANCrossSubnet" {
+    return plan.kubernetes.routing === "metallb-bgp" ? plan.kubernetes.calicoEncapsulation ?? "VXLAN" : "None";
+}
+
 export function installation(plan: FabricPlan): KubeObject {
     const k = plan.kubernetes;
+    const overlay = encapsulation(plan) !== "None";
     return {
         apiVersion: "operator.tigera.io/v1",
         kind: "Installation",
@@ -53,15 +64,15 @@ export function installation(plan: FabricPlan): KubeObject {
             variant: "Calico",
             cni: { type: "Calico", ipam: { type: "Calico" } },
             calicoNetwork: {
-                // Calico IPAM with encapsulation None needs BGP (DESIGN: upstream facts).
-                bgp: "Enabled",
+                // Calico IPAM with encapsulation None needs BGP (DESIGN: upstream facts); metallb-bgp: MetalLB owns BGP.
+                bgp: overlay ? "Disabled" : "Enabled",
                 ipPools: [
                     {
                         name: CALICO_POOL_NAME,
                         cidr: k.podCidr,
                         blockSize: k.blockSize,
-                        encapsulation: "None",
-                        natOutgoing: "Disabled",
+                        encapsulation: encapsulation(plan),
+                        natOutgoing: overlay ? "Enabled" : "Disabled",
                         nodeSelector: "all()",
                     },
                 ],
@@ -82,8 +93,8 @@ export function expectedIpPool(plan: FabricPlan): KubeObject {
             cidr: k.podCidr,
             blockSize: k.blockSize,
             ipipMode: "Never",
-            vxlanMode: "Never",
-            natOutgoing: false,
+            vxlanMode: { None: "Never", VXLAN: "Always", VXLANCrossSubnet: "CrossSubnet" }[encapsulation(plan)],
+            natOutgoing: encapsulation(plan) !== "None",
             nodeSelector: "all()",
             allowedUses: ["Workload", "Tunnel"],
             assignmentMode: "Automatic",
@@ -146,8 +157,9 @@ export function calicoBgpPeers(plan: FabricPlan): KubeObject[] {
     return peers;
 }
 
-/** calico.yaml: Installation, BGPConfiguration, then (calico-bgp) Node ASN patches and BGPPeers. */
+/** calico.yaml: Installation, BGPConfiguration (not in metallb-bgp: no Calico BGP), then (calico-bgp) Node ASN patches and BGPPeers. */
 export function renderCalico(plan: FabricPlan): KubeObject[] {
+    if (plan.kubernetes.routing === "metallb-bgp") return [installation(plan)];
     const objects = [installation(plan), bgpConfiguration(plan)];
     if (plan.kubernetes.routing === "calico-bgp") objects.push(...nodeAsnPatches(plan), ...calicoBgpPeers(plan));
     return objects;

@@ -10,6 +10,12 @@
 //   `kubernetes.io/hostname` — and one BGPAdvertisement of /32s. No
 //   BFDProfile: BFD needs MetalLB's FRR mode, and a loopback session gains
 //   nothing from it.
+// - metallb-bgp (design 5): the speakers peer straight with the routers of
+//   the nodes' rack (its leafs, or someone else's router on that subnet):
+//   one BGPPeer per router (and per node ASN, when nodes differ), myASN the
+//   nodes' own ASN (iBGP when it is the router's), selected to the nodes
+//   cabled to that router; one BGPAdvertisement of /32s. No host router and
+//   no Calico BGP, so each node has exactly one speaker per router.
 // - calico-bgp: IPAM only. No BGPPeer, no BGPAdvertisement: Calico announces
 //   the pools (BGPConfiguration.serviceLoadBalancerIPs), and a node never
 //   opens two sessions to the same leaf.
@@ -94,7 +100,45 @@ export function speakerPeers(plan: FabricPlan): KubeObject[] {
     }));
 }
 
-/** router-on-host: every pool announced as /32s to every peer (the node's router). */
+/**
+ * metallb-bgp: one BGPPeer per router the nodes are cabled to (per node ASN
+ * when nodes differ), myASN = the nodes' ASN, peerAddress = the router's
+ * address in the rack subnet, only on the nodes cabled to it.
+ */
+export function routerPeers(plan: FabricPlan): KubeObject[] {
+    const groups = new Map<string, { router: string; address: string; peerAsn: number; myAsn: number; nodes: string[] }>();
+    for (const node of kubeNodes(plan)) {
+        for (const n of node.neighbors) {
+            if (n.kind !== "server") continue;
+            if (!n.address) throw new Error(`node ${node.name}: the session with ${n.device} has no peer address (metallb-bgp needs numbered rack subnets)`);
+            const key = `${n.device}|${node.asn}`;
+            const g = groups.get(key) ?? { router: n.device, address: n.address, peerAsn: n.asn, myAsn: node.asn, nodes: [] };
+            if (g.nodes.includes(node.name)) throw new Error(`node ${node.name} has two sessions with ${n.device}; MetalLB allows one per node and router`);
+            g.nodes.push(node.name);
+            groups.set(key, g);
+        }
+    }
+    const perRouter = (router: string) => [...groups.values()].filter((g) => g.router === router).length;
+    return [...groups.values()].map((g) => ({
+        apiVersion: "metallb.io/v1beta2",
+        kind: "BGPPeer",
+        metadata: {
+            name: perRouter(g.router) > 1 ? `${g.router}-as${g.myAsn}` : g.router,
+            namespace: METALLB_NAMESPACE,
+            labels: labels(plan, "metallb", { "bgp-fabric/peer": g.router }),
+        },
+        spec: {
+            myASN: g.myAsn,
+            peerASN: g.peerAsn,
+            peerAddress: g.address,
+            holdTime: `${plan.bgp.holdtime}s`,
+            keepaliveTime: `${plan.bgp.keepalive}s`,
+            nodeSelectors: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [...g.nodes].sort() }] }],
+        },
+    }));
+}
+
+/** router-on-host and metallb-bgp: every pool announced as /32s to every peer (the node's router, or the rack's routers). */
 export function bgpAdvertisement(plan: FabricPlan, poolNames: string[]): KubeObject {
     return {
         apiVersion: "metallb.io/v1beta1",
@@ -104,12 +148,12 @@ export function bgpAdvertisement(plan: FabricPlan, poolNames: string[]): KubeObj
     };
 }
 
-/** metallb.yaml: the pools, then (router-on-host) peers and the advertisement; all in metallb-system. */
+/** metallb.yaml: the pools, then (router-on-host, metallb-bgp) peers and the advertisement; all in metallb-system. */
 export function renderMetallb(plan: FabricPlan): KubeObject[] {
     const pools = addressPools(plan);
     const objects: KubeObject[] = [...pools];
-    if (plan.kubernetes.routing === "router-on-host") {
-        objects.push(...speakerPeers(plan));
+    if (plan.kubernetes.routing !== "calico-bgp") {
+        objects.push(...(plan.kubernetes.routing === "router-on-host" ? speakerPeers(plan) : routerPeers(plan)));
         // An advertisement without pools would mean "every pool": only emit it when there are some.
         if (pools.length) objects.push(bgpAdvertisement(plan, pools.map((p) => p.metadata.name)));
     }

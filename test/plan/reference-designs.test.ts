@@ -36,6 +36,24 @@ describe("planner: reference designs of DESIGN.md", () => {
         }
     });
 
+    it("3 · the Cumulus VX lab's leafs are Cumulus Linux (ifupdown2 file sent with the apply)", () => {
+        const plan = planFabric(exampleConfig("ref3"));
+        assert.deepStrictEqual(plan.devices.filter((d) => d.role === "leaf").map((d) => d.platform), ["cumulus", "cumulus"]);
+    });
+
+    it("4 · as DESIGN.md states it: two vendor leafs on one /28 (SVIs .204/.205, gateway .206), their port names, no spine", () => {
+        const plan = planFabric(exampleConfig("ref4"));
+        assert.deepStrictEqual(plan.devices.filter((d) => d.role === "spine"), []);
+        assert.deepStrictEqual(pick(plan, ["asn", "rackSubnet", "address", "gateway"]), {
+            leaf1: [63500, "192.168.9.192/28", "192.168.9.204", "192.168.9.206"],
+            leaf2: [63500, "192.168.9.192/28", "192.168.9.205", "192.168.9.206"],
+            k8s1: [63551, "192.168.9.192/28", "192.168.9.193", "192.168.9.206"],
+            k8s2: [63552, "192.168.9.192/28", "192.168.9.194", "192.168.9.206"],
+            k8s3: [63553, "192.168.9.192/28", "192.168.9.195", "192.168.9.206"],
+        });
+        assert.deepStrictEqual(plan.devices.find((d) => d.name === "k8s3")!.interfaces.map((i) => `${i.name}→${i.peer.device}:${i.peer.port}`), ["eth1→leaf1:eth1/3", "eth2→leaf2:eth1/3"]);
+    });
+
     it("4 · Calico + MetalLB on a vendor fabric: nodes 63551–63553 peer with both leafs (AS 63500)", () => {
         const plan = planFabric(exampleConfig("ref4"));
         for (const [node, asn] of [["k8s1", 63551], ["k8s2", 63552], ["k8s3", 63553]] as const) {
@@ -51,11 +69,34 @@ describe("planner: reference designs of DESIGN.md", () => {
     });
 
     it("5 · an external router (10.192.0.7, AS 64512) peers with every node; the pool is 198.51.100.0/24", () => {
-        const plan = planFabric(exampleConfig("ref5"));
+        const plan = planFabric(exampleConfig("ref5-external"));
         const router = plan.devices.find((d) => d.name === "router1")!;
         assert.deepStrictEqual([router.asn, router.address, router.managed], [64512, "10.192.0.7", false]);
         assert.deepStrictEqual(router.neighbors.map((n) => n.device), ["node1", "node2", "node3"]);
         assert.strictEqual(plan.pools[0].cidr, "198.51.100.0/24");
+    });
+
+    it("5 · MetalLB speaks BGP itself (metallb-bgp): iBGP, AS 64512 on both sides, no spine, Calico over VXLAN", () => {
+        const plan = planFabric(exampleConfig("ref5-external"));
+        assert.strictEqual(plan.kubernetes.routing, "metallb-bgp");
+        assert.strictEqual(plan.kubernetes.calicoEncapsulation, "VXLAN");
+        assert.deepStrictEqual(plan.devices.filter((d) => d.role === "spine"), []);
+        assert.deepStrictEqual(
+            plan.sessions.map((s) => [s.a.device, s.a.asn, s.a.address, s.b.device, s.b.asn, s.b.address, s.kind]),
+            [1, 2, 3].map((i) => ["router1", 64512, "10.192.0.7", `node${i}`, 64512, `10.192.0.1${i}`, "server"]),
+        );
+    });
+
+    it("metallb-bgp lets the nodes share one ASN (MetalLB's myASN) and the router's (iBGP); calico-bgp does not", () => {
+        const c = exampleConfig("ref5-external");
+        assert.doesNotThrow(() => planFabric(c));
+        c.kubernetes = { ...c.kubernetes, routing: "calico-bgp" };
+        delete (c.kubernetes as { encapsulation?: string }).encapsulation;
+        assert.throws(() => planFabric(c), /fabric:nodes\[0\]\.asn: 64512 is already the ASN of 'router1'/);
+    });
+
+    it("5 · the calico-bgp reinterpretation stays an example of its own", () => {
+        assert.strictEqual(planFabric(exampleConfig("ref5-reinterpreted")).kubernetes.routing, "calico-bgp");
     });
 
     for (const file of [path.join(ROOT, "Pulumi.dev.yaml"), ...exampleFiles()]) {

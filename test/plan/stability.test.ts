@@ -21,6 +21,12 @@ function shuffled<T>(list: T[], seed: number): T[] {
     return out;
 }
 
+/** The dev stack named from zero (spine0, leaf0, k8s0, border0), numbering: zero-based. */
+function zeroBased(): FabricConfig {
+    const text = JSON.stringify(devConfig()).replace(/\b(spine|leaf|k8s|border)(\d+)\b/g, (_, role, n) => `${role}${+n - 1}`);
+    return { ...JSON.parse(text), numbering: "zero-based" };
+}
+
 describe("planner: determinism and stability", () => {
     it("gives a byte-identical plan for the same config", () => {
         assert.strictEqual(JSON.stringify(planFabric(devConfig())), JSON.stringify(planFabric(devConfig())));
@@ -85,5 +91,52 @@ describe("planner: determinism and stability", () => {
         c.nodes = c.nodes.filter((n) => n.name !== "k8s1");
         const after = byName(planFabric(c));
         for (const name of ["k8s2", "k8s3", "k8s5"]) assert.strictEqual(after.get(name)!.address, before.get(name)!.address, name);
+    });
+
+    it("zero-based: does not depend on list order", () => {
+        const base = JSON.stringify(planFabric(zeroBased()));
+        for (const seed of [3, 11]) {
+            const c = zeroBased();
+            c.spines = shuffled(c.spines, seed);
+            c.leafs = shuffled(c.leafs, seed + 1);
+            c.nodes = shuffled(c.nodes, seed + 2);
+            assert.strictEqual(JSON.stringify(planFabric(c)), base, `seed ${seed}`);
+        }
+    });
+
+    it("zero-based: removing slot 0 (leaf0, k8s0) renumbers nobody, and adding leaf4 neither", () => {
+        const before = byName(planFabric(zeroBased()));
+        const c = zeroBased();
+        c.leafs = c.leafs.filter((l) => l.name !== "leaf0");
+        c.nodes = c.nodes
+            .filter((n) => !["k8s0", "k8s2"].includes(n.name))
+            .map((n) => ({ ...n, uplinks: n.uplinks.filter((u) => !u.startsWith("leaf0:")) }));
+        c.leafs.push({ name: "leaf4", mgmt: { host: "10.10.0.25" } });
+        c.nodes.push({ name: "k8s8", uplinks: ["leaf4:swp1"], mgmt: { host: "10.10.0.109" } });
+        const after = byName(planFabric(c));
+        assert.deepStrictEqual([after.get("leaf4")!.asn, after.get("k8s8")!.loopback], [65105, "10.1.3.9"]);
+        for (const [name, d] of after) {
+            const old = before.get(name);
+            if (!old) continue;
+            const gone = (i: { peer: { device: string } }) => !["leaf0", "k8s0", "k8s2", "leaf4", "k8s8"].includes(i.peer.device);
+            assert.deepStrictEqual([d.asn, d.loopback, d.slot, d.ordinal], [old.asn, old.loopback, old.slot, old.ordinal], name);
+            // k8s1 lost its uplink to leaf0, so its uplink to leaf1 is now eth1 (uplink order): only that cable changes.
+            const edited = (i: { peer: { device: string } }) => gone(i) && i.peer.device !== "k8s1" && !(name === "k8s1");
+            assert.deepStrictEqual(d.interfaces.filter(edited), old.interfaces.filter(edited), name);
+        }
+    });
+
+    it("a vendor pair's plan does not depend on list order", () => {
+        const c = (): FabricConfig => ({
+            name: "vendor",
+            leafs: ["204", "205"].map((a, i) => ({ name: `leaf${i + 1}`, managed: false, asn: 63500, rackSubnet: "192.168.9.192/28", address: `192.168.9.${a}`, gateway: "192.168.9.206" })),
+            nodes: [1, 2, 3].map((n) => ({ name: `k8s${n}`, asn: 63550 + n, address: `192.168.9.${192 + n}`, uplinks: [`leaf1:eth1/${n}`, `leaf2:eth1/${n}`], mgmt: { host: `192.168.9.${192 + n}` } })),
+            kubernetes: { routing: "calico-bgp" },
+        }) as FabricConfig;
+        const base = JSON.stringify(planFabric(c()));
+        const shuffledConfig = c();
+        shuffledConfig.leafs.reverse();
+        shuffledConfig.nodes = shuffled(shuffledConfig.nodes, 5);
+        assert.strictEqual(JSON.stringify(planFabric(shuffledConfig)), base);
     });
 });

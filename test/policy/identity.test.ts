@@ -1,6 +1,6 @@
 import assert from "assert";
 import { asnRanges, asnRouterIdUnique, policies } from "../../policy/policies";
-import { DEV, REF4, devStack, duplicateIdentityStack, reservedAsnStack } from "./cases";
+import { DEV, REF4, REF5, devStack, duplicateIdentityStack, reservedAsnStack } from "./cases";
 import { messages, programStack, runPolicies, stackConfigOf } from "./harness";
 
 describe("policy fabric-asn-router-id-unique", function () {
@@ -8,6 +8,10 @@ describe("policy fabric-asn-router-id-unique", function () {
 
     it("passes the dev stack (spines share AS 65000, every leaf and node its own)", async () => {
         assert.deepStrictEqual(messages(await runPolicies([asnRouterIdUnique], await devStack()), asnRouterIdUnique.name), []);
+    });
+
+    it("passes ref5 (metallb-bgp): the nodes share MetalLB's AS 64512 with each other and with the router (iBGP)", async () => {
+        assert.deepStrictEqual(messages(await runPolicies([asnRouterIdUnique], await programStack(stackConfigOf(REF5))), asnRouterIdUnique.name), []);
     });
 
     it("passes ref4, whose two leafs of one rack pair share AS 63500", async () => {

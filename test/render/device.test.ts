@@ -23,7 +23,8 @@ describe("render: devices, topology and the render CLI", () => {
         const ref3 = planFabric(exampleConfig("ref3"));
         assert.deepStrictEqual(Object.keys(renderDevice(ref3, "node1")), ["setup"]);
         const ref4 = planFabric(exampleConfig("ref4"));
-        for (const d of ["spine1", "leaf1", "leaf2"]) assert.deepStrictEqual(renderDevice(ref4, d), {});
+        for (const d of ["leaf1", "leaf2"]) assert.deepStrictEqual(renderDevice(ref4, d), {});
+        assert.deepStrictEqual(renderDevice(planFabric(exampleConfig("ref4-reinterpreted")), "spine1"), {});
         assert.strictEqual(switchScripts(ref4, "leaf1"), undefined);
         assert.throws(() => renderDevice(plan, "nope"), /no device 'nope'/);
     });

@@ -1,9 +1,9 @@
 #!/bin/bash
-# bgp-fabric destroy: leaf1 (frr). Restores the config found before the first bgp-fabric apply.
+# bgp-fabric destroy: leaf1 (cumulus). Restores the config found before the first bgp-fabric apply.
 if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi
 set -uo pipefail
 DEVICE=leaf1
-PLATFORM=frr
+PLATFORM=cumulus
 # Paths and tools (override from the environment, e.g. for a lab namespace).
 FRR_CONF="${FRR_CONF:-/etc/frr/frr.conf}"
 VTYSH="${VTYSH:-vtysh}"
@@ -12,6 +12,10 @@ PYTHON="${PYTHON:-python3}"
 STATE_DIR="${STATE_DIR:-/var/lib/bgp-fabric}"
 HOST_FRR_DIR="${HOST_FRR_DIR:-}"
 DAEMON_FRR_DIR="${DAEMON_FRR_DIR:-}"
+IFACES="${IFACES:-/etc/network/interfaces}"
+IFUP="${IFUP:-ifup}"
+IFQUERY="${IFQUERY:-ifquery}"
+IFRELOAD="${IFRELOAD:-ifreload}"
 LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"

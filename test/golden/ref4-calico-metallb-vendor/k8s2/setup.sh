@@ -41,10 +41,31 @@ for dev in eth1 eth2; do
   $IP link show dev "$dev" >/dev/null 2>&1 || { echo "uplink $dev does not exist" >&2; exit 1; }
   $IP link set dev "$dev" up
 done
-# Cabled to both leafs of a rack pair: the address lives on lo, each leaf is reached over its own uplink.
-has_addr lo 10.20.0.12/32 || { $IP addr add 10.20.0.12/32 dev lo; echo "added 10.20.0.12/32 to lo"; }
-$IP route replace 10.20.0.2/32 dev eth1 src 10.20.0.12
-$IP route replace 10.20.0.3/32 dev eth2 src 10.20.0.12
+# Bonded uplinks: eth1 + eth2 in bond0 (LACP, 802.3ad) towards the rack pair; the rack address on bond0.1500.
+if ! $IP link show dev bond0 >/dev/null 2>&1; then
+  $IP link add bond0 type bond mode 802.3ad miimon 100 lacp_rate fast xmit_hash_policy layer3+4
+  echo "created bond bond0 (802.3ad)"
+fi
+[ "$(cat /sys/class/net/bond0/bonding/mode 2>/dev/null | cut -d' ' -f1)" = 802.3ad ] || { echo "bond0 exists but is not an 802.3ad bond" >&2; exit 1; }
+for dev in eth1 eth2; do
+  master=$(readlink "/sys/class/net/$dev/master" 2>/dev/null || true)
+  if [ "${master##*/}" != bond0 ]; then
+    $IP -4 addr flush dev "$dev"
+    $IP link set dev "$dev" down
+    $IP link set dev "$dev" master bond0
+    echo "enslaved $dev to bond0"
+  fi
+  $IP link set dev "$dev" up
+done
+$IP link set dev bond0 up
+if ! $IP link show dev bond0.1500 >/dev/null 2>&1; then
+  $IP link add link bond0 name bond0.1500 type vlan id 1500
+  echo "created VLAN 1500 on bond0 (bond0.1500)"
+fi
+$IP link set dev bond0.1500 up
+has_addr bond0.1500 192.168.9.194/28 || { $IP addr add 192.168.9.194/28 dev bond0.1500; echo "added 192.168.9.194/28 to bond0.1500"; }
+# Non-BGP traffic leaves via the rack's gateway 192.168.9.206; BGP sessions stay with each leaf's own address.
+$IP -4 route show default | grep -q "^default via 192.168.9.206 dev bond0.1500 " || { $IP route replace default via 192.168.9.206 dev bond0.1500 src 192.168.9.194; echo "default route via 192.168.9.206 on bond0.1500"; }
 BGP_FABRIC_NETWORK
 
 # 2. Kernel settings for a routed, multipath host.
@@ -67,7 +88,7 @@ write_if_changed "$KUBELET_DROPIN" 644 <<'BGP_FABRIC_KUBELET'
 # bgp-fabric: the kubelet listens on and registers the node's fabric address. Rendered; do not edit.
 # kubeadm's unit passes $KUBELET_EXTRA_ARGS to the kubelet.
 [Service]
-Environment="KUBELET_EXTRA_ARGS=--node-ip=10.20.0.12 --address=10.20.0.12"
+Environment="KUBELET_EXTRA_ARGS=--node-ip=192.168.9.194 --address=192.168.9.194"
 BGP_FABRIC_KUBELET
 if [ -f "$KUBELET_DEFAULTS" ] && grep -Eq '^KUBELET_EXTRA_ARGS=.+' "$KUBELET_DEFAULTS"; then
   echo "$NODE: warning: $KUBELET_DEFAULTS sets KUBELET_EXTRA_ARGS, which overrides $KUBELET_DROPIN; move those flags into the drop-in" >&2

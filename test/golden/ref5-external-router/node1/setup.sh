@@ -1,5 +1,5 @@
 #!/bin/bash
-# bgp-fabric host setup: node1 (calico-bgp, fabric ref5). Idempotent: safe to run again.
+# bgp-fabric host setup: node1 (metallb-bgp, fabric ref5). Idempotent: safe to run again.
 if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi
 set -euo pipefail
 NODE=node1
@@ -32,7 +32,7 @@ was_changed() { local c; for c in "${CHANGED[@]}"; do [ "$c" = "$1" ] && return 
 # 1. Addresses and uplinks: a script that runs now and at every boot.
 write_if_changed "$NET_SCRIPT" 755 <<'BGP_FABRIC_NETWORK'
 #!/bin/bash
-# bgp-fabric: node1's addresses and uplinks (calico-bgp). Rendered by bgp-fabric; do not edit.
+# bgp-fabric: node1's addresses and uplinks (metallb-bgp). Rendered by bgp-fabric; do not edit.
 set -eu
 IP="${IP:-ip}"
 has_addr() { $IP -4 -o addr show dev "$1" | grep -q " inet $2 "; }

@@ -1,6 +1,11 @@
 // npm run lab -- <command>
 //
-//   up [--stack NAME | --config FILE] [--apply] [--replace] [--no-wait] [--keep]
+//   up [--stack NAME | --config FILE] [--apply | --empty] [--replace] [--no-wait] [--keep]
+//   stack-config [--json] [--config FILE]   what `npm run engine` needs to drive this lab
+//   daemonset [--from DIR]       play the router DaemonSet from what `pulumi up` rendered
+//   deploy [--config FILE]       `pulumi up` of the lab's stack from the management namespace,
+//                                then the DaemonSet, the outputs and the session table
+//   toolchain                    is the engine path's toolchain here? (exit 0) or what is missing (exit 1)
 //   down
 //   status [--json]
 //   exec DEVICE -- CMD…          (DEVICE may be `mgmt`, the management namespace)
@@ -10,13 +15,18 @@
 // Every command takes --dir DIR and --prefix PREFIX (default
 // $BGP_FABRIC_LAB_DIR or /run/bgp-fabric-lab, $BGP_FABRIC_LAB_PREFIX or bgpf-).
 
+import * as path from "path";
 import { Args, fail, flag, parseArgs } from "./args";
-import { formatStatus, labDown, labExec, labSsh, labSshConfig, labStatus, labUp, missingSessions, sshConfigText, waitEstablished } from "../lab";
+import { labEngine, toolchainMissing } from "../lab/engine";
+import { labLocation } from "../lab/env";
+import { formatStatus, labDaemonSet, labDown, labExec, labSsh, labSshConfig, labStackConfig, labStatus, labUp, missingSessions, sshConfigText, waitEstablished } from "../lab";
 
 const USAGE = `usage: npm run lab -- <command>
-  up [--stack NAME | --config FILE] [--apply] [--replace] [--no-wait] [--timeout SEC] [--keep]
+  up [--stack NAME | --config FILE] [--apply | --empty] [--replace] [--no-wait] [--timeout SEC] [--keep]
         bring the lab up from the stack's plan (default stack dev) and wait for every session
         --apply    start FRR empty and push each config over SSH with the device-apply script
+        --empty    start every switch and node router with an empty FRR config, push nothing:
+                   ready for 'pulumi up' (see stack-config, daemonset; docs/lab.md)
         --replace  tear down a lab that is already up first (otherwise up refuses)
         --keep     leave a half-built lab in place if up fails (debugging)
   down                      end every lab process and remove every lab namespace
@@ -24,6 +34,15 @@ const USAGE = `usage: npm run lab -- <command>
   exec DEVICE -- CMD...     run CMD inside DEVICE's namespaces (DEVICE 'mgmt': the management namespace)
   ssh DEVICE -- CMD...      run CMD on DEVICE over SSH from the management namespace
   ssh-config [--format json|ssh]   what an SSH (Pulumi) connection to each device needs
+  stack-config [--json] [--config FILE]
+                            the flags 'npm run engine' needs to drive this lab: the SSH key as a
+                            secret, every device's host key pinned, the render directory
+  daemonset [--from DIR]    play the router DaemonSet: each node's router gets its key of the
+                            router ConfigMap that 'pulumi up' rendered (default: the lab's render dir)
+  deploy [--config FILE] [--timeout SEC]
+                            'pulumi up' of the lab's stack (npm run engine) from the management
+                            namespace with stack-config's flags, then daemonset, then the sessions
+  toolchain                 exit 0 if the engine path can run here, else say what is missing
 common: --dir DIR (lab directory), --prefix PREFIX (namespace prefix)`;
 
 async function main(args: Args): Promise<number> {
@@ -46,6 +65,7 @@ async function main(args: Args): Promise<number> {
                 stack: flag(args, "stack"),
                 config: flag(args, "config"),
                 apply: args.flags.apply === true,
+                empty: args.flags.empty === true,
                 replace: args.flags.replace === true,
                 keepOnFailure: args.flags.keep === true,
                 log,
@@ -54,7 +74,9 @@ async function main(args: Args): Promise<number> {
             console.log(`lab '${r.plan.name}' up: ${Object.keys(r.state.devices).length} devices, ${r.state.namespaces.length} namespaces, ${r.state.processes.length} processes`);
             console.log(`management namespace: ${r.state.mgmt.ns} (${r.state.mgmt.bridge} ${r.state.mgmt.address}/${r.state.mgmt.prefixLength}); configs: ${r.state.configSource}${r.state.mode === "apply" ? ", pushed over SSH" : ""}`);
             let code = 0;
-            if (args.flags["no-wait"] !== true) {
+            if (r.state.mode === "empty") {
+                console.log("every switch and node router runs an empty FRR config; drive it with 'pulumi up' (npm run lab -- stack-config)");
+            } else if (args.flags["no-wait"] !== true) {
                 const t0 = Date.now();
                 try {
                     await waitEstablished(timeout, { ...loc, speakers: false });
@@ -100,6 +122,55 @@ async function main(args: Args): Promise<number> {
             else if (format === "json") console.log(JSON.stringify(info, null, 1));
             else throw new Error("--format is json or ssh");
             return 0;
+        }
+        case "stack-config": {
+            const c = labStackConfig({ ...loc, configFile: flag(args, "config") });
+            if (args.flags.json === true) {
+                console.log(JSON.stringify(c, null, 1));
+                return 0;
+            }
+            const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+            const flags = [
+                ...Object.entries(c.secretFiles).map(([k, f]) => `--secret ${q(`${k}=@${f}`)}`),
+                ...Object.entries(c.set).map(([k, v]) => `--set ${q(`${k}=${JSON.stringify(v)}`)}`),
+            ];
+            console.log(`# run the engine inside the lab's management namespace: ip netns exec ${c.netns} npm run engine -- up --config FILE \\`);
+            console.log(flags.join(" \\\n"));
+            return 0;
+        }
+        case "daemonset": {
+            const r = await labDaemonSet({ ...loc, renderDir: flag(args, "from"), log });
+            console.log(`router DaemonSet: ${r.configMaps.join(", ")}; ${r.changed.length} key(s) changed; pods started on ${r.started.length ? r.started.join(", ") : "no new node"}`);
+            return 0;
+        }
+        case "toolchain": {
+            const missing = toolchainMissing();
+            console.log(missing ? `missing: ${missing}` : "the Pulumi CLI and the command and kubernetes plugins are installed");
+            return missing ? 1 : 0;
+        }
+        case "deploy": {
+            const c = labStackConfig({ ...loc, configFile: flag(args, "config") });
+            const { st } = (await import("../lab")).labInfo(loc);
+            const l = labLocation(loc);
+            const t0 = Date.now();
+            const r = await labEngine(l, "up", { configFile: path.resolve(flag(args, "config") ?? st.configFile!), workDir: path.join(l.dir, "engine"), set: c.set, secretFiles: c.secretFiles });
+            const upMs = Date.now() - t0;
+            if (r.code !== 0) {
+                console.error(`lab: pulumi up failed (exit ${r.code}); the lab stays up ('status', 'down')`);
+                return 1;
+            }
+            const ds = await labDaemonSet({ ...loc, log });
+            log(`router DaemonSet: ${ds.configMaps.join(", ")}; pods started on ${ds.started.length ? ds.started.join(", ") : "no new node"}`);
+            let code = 0;
+            try {
+                await waitEstablished(Number(flag(args, "timeout") ?? 60) * 1000, { ...loc, speakers: false });
+            } catch (e) {
+                console.error(`lab: ${(e as Error).message}`);
+                code = 1;
+            }
+            console.log(formatStatus(await labStatus(loc)));
+            console.log(`timings (ms): pulumi up=${upMs} established=${Date.now() - t0}`);
+            return code;
         }
         case undefined:
         case "help":

@@ -51,8 +51,8 @@ function applySwitchConfig(parent: pulumi.ComponentResource, name: string, args:
         `${name}-config`,
         {
             connection: deviceConnection(device, args.ssh),
+            // One script for create, update and delete (`bash -s apply|destroy`).
             script: plain?.apply ?? secret!.apply((s) => s.apply),
-            deleteScript: plain?.destroy ?? secret!.apply((s) => s.destroy),
             containsSecrets: !plain,
         },
         parent,

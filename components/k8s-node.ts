@@ -40,7 +40,7 @@ export class K8sNode extends pulumi.ComponentResource {
         this.loopback = pulumi.output(args.device.loopback);
         this.setup = deviceApplyCommand(
             `${name}-setup`,
-            { connection: deviceConnection(args.device, args.ssh), script: renderHostSetup(args.plan, args.device.name), deleteScript: NODE_DESTROY, containsSecrets: false },
+            { connection: deviceConnection(args.device, args.ssh), script: renderHostSetup(args.plan, args.device.name), command: "bash -s", deleteCommand: NODE_DESTROY, containsSecrets: false },
             this,
         );
         this.registerOutputs({ asn: this.asn, loopback: this.loopback });

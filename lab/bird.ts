@@ -37,8 +37,13 @@ function ident(s: string): string {
 const TIMERS = (keepalive: number, hold: number) =>
     `hold time ${Math.max(3, hold)}; keepalive time ${Math.max(1, keepalive)}; connect delay time 1; connect retry time 2; error wait time 1, 5; error forget time 10;`;
 
-/** The external router's config: one BGP protocol per planned neighbor (the spines). */
-export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance): string {
+/**
+ * The external router's config: one BGP protocol per planned neighbor (the
+ * spines). `password`: the external router's `bgpPassword` (TCP MD5 on each
+ * of its sessions), as the stack declares it.
+ */
+export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance, password?: string): string {
+    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password)) throw new Error(`${d.name}: the lab's BIRD takes a BGP password of printable characters without spaces or quotes`);
     const out = [
         `# bgp-fabric lab: external router ${d.name} (AS ${d.asn}) -- an upstream router: import all, export none`,
         `router id ${d.loopback};`,
@@ -65,6 +70,7 @@ export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: B
             `  neighbor ${n.address} as ${n.asn};`,
             `  ${TIMERS(plan.bgp.keepalive, plan.bgp.holdtime)}`,
             `  bfd ${n.bfd ? "on" : "off"};`,
+            ...(password === undefined ? [] : [`  password "${password.replace(/["\\]/g, "")}";`]),
             "  ipv4 { import all; export none; };",
             "}",
         );

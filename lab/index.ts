@@ -11,6 +11,7 @@
 //   labApply(opts)         push configs again to a running lab (the --apply path), per-device outcomes
 
 import * as fs from "fs";
+import * as path from "path";
 import { FabricPlan, PlannedDevice, planFabric, readStackFile } from "../plan";
 import { birdInstance, externalRouterConfig, speakerConfig, startBird } from "./bird";
 import { RenderedDevice, renderLabConfigs } from "./configs";
@@ -18,12 +19,16 @@ import { BIN, LabLocation, LabLocationOptions, deviceDir, labLocation, mgmtNsNam
 import { RunOptions, RunResult, inDevice, pool, run, setGuard, sleep } from "./exec";
 import { emptyFrrConfig, startFrr, writeFrrFiles } from "./frr";
 import { planVips, programNode, startResponders } from "./nodes";
+import { labPlanOf } from "./lab-plan";
+import { addNodeStandIns, buildRackBridges, startRackRouters } from "./rack";
 import { addNamespace, attachMgmt, configureDeviceLinks, createCable, createMgmtBridge, listLabNamespaces, planCables, planMgmt, prepareDeviceDir, startHolder } from "./netns";
 import { SshConfigInfo, generateKeys, sshConfigInfo, sshRun, startSshd } from "./sshd";
 import { LabProcess, LabState, planPath, readLabPlan, readState, writeState } from "./state";
 import { DeviceStatus, collectStatus, waitAllEstablished } from "./status";
 import { DownReport, teardown } from "./teardown";
 import { PushOutcome, applyOverSsh, pushDevice } from "./apply";
+import { DaemonSetReport, runRouterDaemonSet } from "./daemonset";
+import { readHostKeys } from "./sshd";
 
 export { LabLocation, labLocation } from "./env";
 export { DeviceStatus, formatStatus, missingSessions } from "./status";
@@ -33,6 +38,7 @@ export { podBlock, planVips } from "./nodes";
 export { VIP_PORT } from "./env";
 export { RenderedDevice } from "./configs";
 export { PushOutcome } from "./apply";
+export { DaemonSetReport, daemonSetConfigDir, readRouterConfigMaps } from "./daemonset";
 
 /** Port the MetalLB speaker stand-in's BIRD listens on (127.0.0.2 only; BIRD cannot listen on none). */
 export const SPEAKER_LISTEN_PORT = 1790;
@@ -46,6 +52,12 @@ export interface LabUpOptions extends LabLocationOptions {
     plan?: FabricPlan;
     /** Push the configs over SSH with the device-apply script instead of writing them before FRR starts. */
     apply?: boolean;
+    /**
+     * Ready for the Pulumi engine (`lab up --empty`): every switch and node router starts with an
+     * empty FRR config, no host setup runs, nothing is pushed. `pulumi up` configures the switches
+     * and nodes over SSH, and the lab plays the router DaemonSet (runRouterDaemonSet).
+     */
+    empty?: boolean;
     /** Tear down a lab that is already up (same prefix/dir) instead of refusing. */
     replace?: boolean;
     /**
@@ -109,7 +121,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     }
 
     // Everything that can fail without touching the machine comes first.
-    const { plan, stack, configFile } = loadPlan(opts);
+    const { plan: planned, stack, configFile } = loadPlan(opts);
+    // The lab's copy: vendor port names as Linux names, bonds only where the kernel can (lab/lab-plan.ts).
+    const { plan, notes } = labPlanOf(planned);
+    if (notes.unbonded.length) log(`bonds of ${notes.unbonded.join(", ")} not built: ${notes.bondWhy}; their uplinks stay unbonded in the lab`);
     const configs = renderLabConfigs(plan);
     if (opts.transformConfig) {
         for (const d of plan.devices) if (configs.devices[d.name]) configs.devices[d.name] = opts.transformConfig(d, configs.devices[d.name]);
@@ -131,7 +146,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         owner: process.pid,
         ...(stack ? { stack } : {}),
         ...(configFile ? { configFile } : {}),
-        mode: opts.apply ? "apply" : "fast",
+        mode: opts.empty ? "empty" : opts.apply ? "apply" : "fast",
         configSource: configs.source,
         mgmt,
         namespaces: [],
@@ -179,9 +194,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         // A node's loopback is its host setup script's job (run below, or over SSH with --apply).
         const hasSetup = (d: PlannedDevice) => !!configs.devices[d.name]?.setup;
         await pool(plan.devices, 8, (d) => configureDeviceLinks(holder(d.name), d, d.mgmt ? mgmt : undefined, !hasSetup(d)));
+        await buildRackBridges(plan, holder); // calico-bgp, metallb-bgp: the leafs' rack bridges (lab/rack.ts)
         const nodes = plan.devices.filter((d) => d.role === "node");
         await pool(nodes, 8, (d) => programNode(holder(d.name), plan, d, nodes.indexOf(d)));
-        if (!opts.apply) {
+        if (!opts.apply && !opts.empty) {
             await pool(nodes.filter(hasSetup), 4, async (d) => {
                 const r = await inDevice(holder(d.name), ["bash", "-s"], { input: configs.devices[d.name].setup, check: false, timeoutMs: 30_000 });
                 if (r.code !== 0) throw new Error(`${d.name}: host setup script failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`);
@@ -192,8 +208,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         // 3. FRR and sshd in every switch and node.
         t = Date.now();
         // Every switch, and every node with a router (none in calico-bgp mode: Calico's BIRD would peer there).
+        // calico-bgp, metallb-bgp: each node's BGP stand-in, generated from the rendered Calico / MetalLB objects (lab/rack.ts).
+        if (!opts.apply && !opts.empty) await addNodeStandIns(plan, configs, holder);
         const frrDevices = plan.devices.filter((d) => configs.devices[d.name]?.frr);
-        for (const d of frrDevices) writeFrrFiles(loc, d.name, opts.apply ? emptyFrrConfig(d.name) : configs.devices[d.name].frr!);
+        for (const d of frrDevices) writeFrrFiles(loc, d.name, opts.apply || opts.empty ? emptyFrrConfig(d.name) : configs.devices[d.name].frr!);
         await pool(frrDevices, 4, async (d) => {
             try {
                 record(await startFrr(holder(d.name), d.name));
@@ -215,9 +233,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
             const inst = birdInstance(loc, d.name, "bird");
             record(await startBird(holder(d.name), d.name, inst, externalRouterConfig(plan, d, inst)));
         }
+        record(await startRackRouters(loc, plan, holder));
         await pool(nodes, 4, async (d) => {
             // MetalLB's native speaker peers with the node's router; without one (calico-bgp) Calico announces the VIPs.
-            if (configs.devices[d.name]?.frr) {
+            if (plan.kubernetes.routing === "router-on-host" && configs.devices[d.name]?.frr) {
                 const inst = birdInstance(loc, d.name, "speaker");
                 record(await startBird(holder(d.name), d.name, inst, speakerConfig(plan, d, inst, SPEAKER_LISTEN_PORT)));
             }
@@ -228,7 +247,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         mark("externalAndNodes", t);
 
         // 5. --apply: push every config over SSH with the device-apply script.
-        if (opts.apply) {
+        if (opts.apply && !opts.empty) {
             t = Date.now();
             await applyOverSsh(loc, plan, configs, frrDevices, log);
             mark("apply", t);
@@ -253,7 +272,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         throw e;
     }
     // The lab is up from here on: sessions that do not come up are a config problem to look at, not a reason to tear down.
-    if (opts.wait) {
+    if (opts.wait && !opts.empty) {
         const timeout = typeof opts.wait === "number" ? opts.wait : 60_000;
         await waitAllEstablished(loc, st, plan, timeout, false);
         timings.established = Date.now() - t0;
@@ -367,3 +386,47 @@ export function labInfo(opts: LabLocationOptions = {}): Running {
 }
 
 export { deviceDir, nsName };
+
+/** Where `lab stack-config` points the stack's Kubernetes provider (render mode), and where `lab daemonset` reads. */
+export function labRenderDirectory(opts: LabLocationOptions = {}): string {
+    return path.join(labLocation(opts).dir, "kubernetes");
+}
+
+export interface LabStackConfig {
+    /** `fabric:key.path` → value, for engineStack's `set` (cli/engine.ts `--set`). */
+    set: Record<string, unknown>;
+    /** `fabric:key.path` → a file holding the secret (cli/engine.ts `--secret k=@FILE`). */
+    secretFiles: Record<string, string>;
+    /** The management namespace every engine run must run in. */
+    netns: string;
+}
+
+/**
+ * What a stack needs to drive this lab with `pulumi up`: the lab's SSH private key (a secret),
+ * every device's host key pinned (`mgmt.hostKey`, by its position in the stack file), the SSH
+ * user the lab accepts, and a render directory for the cluster networking that `lab daemonset`
+ * reads. The stack file is the one the lab was brought up from, unless another is given.
+ */
+export function labStackConfig(opts: LabLocationOptions & { configFile?: string } = {}): LabStackConfig {
+    const { loc, st, plan } = running(opts);
+    const file = opts.configFile ?? st.configFile;
+    if (!file) throw new Error("the lab was brought up from a plan, not a stack file: give --config FILE");
+    const { config } = readStackFile({ config: file });
+    const hostKeys = readHostKeys(loc);
+    const set: Record<string, unknown> = { "fabric:ssh.user": "root", "fabric:kubernetes.renderDirectory": labRenderDirectory(opts) };
+    for (const key of ["spines", "leafs", "nodes"] as const) {
+        ((config[key] ?? []) as { name: string; managed?: boolean }[]).forEach((d, i) => {
+            const planned = plan.devices.find((x) => x.name === d.name);
+            if (!planned?.managed || !planned.mgmt) return;
+            if (!hostKeys[d.name]) throw new Error(`${d.name}: the lab has no host key for it`);
+            set[`fabric:${key}[${i}].mgmt.hostKey`] = hostKeys[d.name];
+        });
+    }
+    return { set, secretFiles: { "fabric:ssh.privateKey": sshConfigInfo(loc, st, plan).privateKeyPath }, netns: st.mgmt.ns };
+}
+
+/** Play the router DaemonSet from what `pulumi up` rendered (lab/daemonset.ts). */
+export async function labDaemonSet(opts: LabLocationOptions & { renderDir?: string; log?: (s: string) => void } = {}): Promise<DaemonSetReport> {
+    const { loc, st, plan } = running(opts);
+    return runRouterDaemonSet(loc, st, plan, opts.renderDir ?? labRenderDirectory(opts), opts.log);
+}

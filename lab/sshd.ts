@@ -62,7 +62,7 @@ export function readHostKeys(loc: LabLocation): Record<string, string> {
     return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as Record<string, string>) : {};
 }
 
-function sshdConfig(loc: LabLocation, d: PlannedDevice): string {
+function sshdConfig(loc: LabLocation, d: PlannedDevice, extra: string[] = []): string {
     const dir = deviceDir(loc, d.name);
     return [
         "# bgp-fabric lab sshd: management address only, key authentication for root",
@@ -84,16 +84,18 @@ function sshdConfig(loc: LabLocation, d: PlannedDevice): string {
         "MaxSessions 32",
         "LogLevel ERROR",
         "Subsystem sftp internal-sftp",
+        ...extra,
         "",
     ].join("\n");
 }
 
 /** Start sshd inside the device (it daemonizes); returns its process. */
-export async function startSshd(loc: LabLocation, holderPid: number, d: PlannedDevice): Promise<LabProcess> {
+/** `extra`: sshd_config lines on top (a fault test's `SetEnv VTYSH=…` for that device's sessions). */
+export async function startSshd(loc: LabLocation, holderPid: number, d: PlannedDevice, extra: string[] = []): Promise<LabProcess> {
     const dir = deviceDir(loc, d.name);
     const cfg = path.join(dir, "sshd_config");
     const pidFile = path.join(dir, "sshd.pid");
-    writeFileAtomic(cfg, sshdConfig(loc, d), 0o600);
+    writeFileAtomic(cfg, sshdConfig(loc, d, extra), 0o600);
     fs.rmSync(pidFile, { force: true });
     await inDevice(holderPid, [BIN.sshd, "-f", cfg, "-E", path.join(dir, "var-log", "sshd.log")], { timeoutMs: 10_000 });
     for (let i = 0; i < 200; i++) {

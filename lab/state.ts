@@ -35,8 +35,8 @@ export interface LabState {
     owner: number;
     stack?: string;
     configFile?: string;
-    /** fast: configs written before FRR starts; apply: pushed over SSH with the apply script. */
-    mode: "fast" | "apply";
+    /** fast: configs written before FRR starts; apply: pushed over SSH with the apply script; empty: left to `pulumi up`. */
+    mode: "fast" | "apply" | "empty";
     /** Where the FRR configs came from: the project renderer or the lab's bring-up stand-in. */
     configSource?: string;
     mgmt: { ns: string; bridge: string; address: string; prefixLength: number };

@@ -70,6 +70,13 @@ export interface ExpectedSession {
     key: string;
     /** The peer device, for messages. */
     peer: string;
+    /**
+     * A switch's session with a Kubernetes node (its router, or Calico). Day one:
+     * the fabric comes up before any node router runs, so such a session that
+     * was not Established before the change does not hold the apply up (it is
+     * reported as waiting); one that was Established and breaks still rolls back.
+     */
+    server?: boolean;
 }
 
 export interface ApplyScriptOptions {
@@ -107,11 +114,13 @@ export interface DeleteScriptOptions {
 export function expectedSessions(plan: FabricPlan, name: string): ExpectedSession[] {
     const seen = new Set<string>();
     const out: ExpectedSession[] = [];
-    for (const n of findDevice(plan, name).neighbors) {
+    const d = findDevice(plan, name);
+    const isSwitch = d.role === "spine" || d.role === "leaf";
+    for (const n of d.neighbors) {
         const key = neighborKey(n);
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ key, peer: n.device });
+        out.push(isSwitch && n.kind === "server" ? { key, peer: n.device, server: true } : { key, peer: n.device });
     }
     return out;
 }
@@ -132,16 +141,18 @@ export function renderApplyScript(opts: ApplyScriptOptions): string {
         `TIMEOUT="\${TIMEOUT:-${opts.timeoutSeconds}}"`,
         `SETTLE="\${SETTLE:-${opts.settleSeconds ?? 3}}"`,
         `ASN=${asn}`,
-        "# Sessions that must be Established: FRR's neighbor key, then the peer.",
+        "# Expected sessions: FRR's neighbor key, the peer, and `server` for a session with a node",
+        "# (day one: it may wait for the node's router; see docs/safe-apply.md).",
         "EXPECTED=(",
-        ...opts.sessions.map((s) => `  "${s.key} ${s.peer}"`),
+        ...opts.sessions.map((s) => `  "${s.key} ${s.peer}${s.server ? " server" : ""}"`),
         ")",
+        MODE_SELECT,
         COMMON,
         APPLY_PREPARE,
         heredoc('"$STAGE/frr.conf"', FRR_EOF, opts.frr),
     ];
     if (opts.platform === "cumulus") lines.push(heredoc('"$STAGE/interfaces"', IFACES_EOF, opts.interfaces!));
-    lines.push(APPLY_RUN);
+    lines.push(destroyFromApply(), APPLY_RUN);
     return lines.join("\n") + "\n";
 }
 
@@ -240,9 +251,36 @@ if [ "$PLATFORM" = sonic ]; then
   esac
 fi`;
 
+// The apply script also is the resource's delete: the remote Command runs
+// `bash -s apply` (create, update) and `bash -s destroy` (delete) with this one
+// script on stdin, so a config change is one changed block of the diff.
+const MODE_SELECT = sh`
+MODE="\${1:-apply}"
+case "$MODE" in apply|destroy) ;; *) printf '%s: unknown mode %s (apply or destroy)\n' "$DEVICE" "$MODE" >&2; exit 2 ;; esac`;
+
+// destroy: what this script installs is what it may hand back (see renderDeleteScript).
+function destroyFromApply(): string {
+    return [
+        "",
+        'if [ "$MODE" = destroy ]; then',
+        "  APPLIED_SHA256=$(sha256sum < \"$STAGE/frr.conf\" | cut -d' ' -f1)",
+        '  rm -rf "$STAGE"',
+        "  destroy_main() {",
+        DELETE_RUN,
+        "  }",
+        "  destroy_main",
+        "  exit 0",
+        "fi",
+    ].join("\n");
+}
+
 const APPLY_PREPARE = sh`
-KEYS=(); declare -A PEER=()
-for e in "\${EXPECTED[@]}"; do KEYS+=("\${e%% *}"); PEER["\${e%% *}"]="\${e#* }"; done
+KEYS=(); FIXED=(); SERVERS=(); declare -A PEER=()
+for e in "\${EXPECTED[@]}"; do
+  read -r k p kind <<<"$e"
+  KEYS+=("$k"); PEER["$k"]="$p"
+  if [ "\${kind:-}" = server ]; then SERVERS+=("$k"); else FIXED+=("$k"); fi
+done
 STAGE="$STATE_DIR/candidate"; BACKUP="$STATE_DIR/backup"
 rm -rf "$STAGE" && mkdir -p "$STAGE" "$BACKUP" || fail 6 "cannot create $STAGE"`;
 
@@ -270,13 +308,21 @@ for key in sys.argv[1:]:
 }
 contains() { local x=$1; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
 describe() { local k s=""; for k in "$@"; do s+="\${s:+, }$k (\${PEER[$k]})"; done; printf '%s' "$s"; }
+# Day one: server sessions (with nodes) not in the list given are not waited for; those not
+# Established after the wait are WAITING for their node's router, which is not a failure.
+waiting() { local k; WAITING=(); for k in "\${SERVERS[@]}"; do contains "$k" "$@" "\${UP[@]}" || WAITING+=("$k"); done; }
+# The success line: every session Established, or those up and the server sessions still waiting.
+done_line() { # prefix
+  if [ \${#WAITING[@]} -eq 0 ]; then say "$1; all \${#KEYS[@]} BGP sessions Established"
+  else say "$1; $((\${#KEYS[@]} - \${#WAITING[@]})) of \${#KEYS[@]} BGP sessions Established, \${#WAITING[@]} waiting for their node's router (not a failure): $(describe "\${WAITING[@]}")"; fi
+}
 # Wait until every key given is Established (and SETTLE seconds have passed) or the time is up; sets MISSING.
 wait_for() {
-  local deadline=$((SECONDS + TIMEOUT)) settled=$((SECONDS + SETTLE)) k up
+  local deadline=$((SECONDS + TIMEOUT)) settled=$((SECONDS + SETTLE)) k
   while :; do
-    mapfile -t up < <(established)
+    mapfile -t UP < <(established)
     MISSING=()
-    for k in "$@"; do contains "$k" "\${up[@]}" || MISSING+=("$k"); done
+    for k in "$@"; do contains "$k" "\${UP[@]}" || MISSING+=("$k"); done
     if [ \${#MISSING[@]} -eq 0 ] && [ $SECONDS -ge $settled ]; then return 0; fi
     if [ $SECONDS -ge $deadline ]; then return 0; fi
     sleep "$POLL_INTERVAL"
@@ -320,8 +366,9 @@ unchanged() {
 }
 if unchanged; then
   [ \${#KEYS[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; nothing to do"; exit 0; }
-  SETTLE=0 wait_for "\${KEYS[@]}"
-  [ \${#MISSING[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; all \${#KEYS[@]} BGP sessions Established"; exit 0; }
+  SETTLE=0 wait_for "\${FIXED[@]}"
+  waiting "\${MISSING[@]}"
+  [ \${#MISSING[@]} -eq 0 ] && { done_line "unchanged: the running configuration already is the intended one"; exit 0; }
   fail 5 "unchanged: the running configuration already is the intended one (nothing reloaded), but these sessions are not Established after \${TIMEOUT}s: $(describe "\${MISSING[@]}")"
 fi
 
@@ -375,8 +422,11 @@ printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s
 
 # 4. Converge, or undo what broke.
 [ \${#KEYS[@]} -eq 0 ] && { say "applied; no BGP session to wait for"; exit 0; }
-wait_for "\${KEYS[@]}"
-if [ \${#MISSING[@]} -eq 0 ]; then say "applied; all \${#KEYS[@]} BGP sessions Established"; exit 0; fi
+# Must be up: every fabric and external session, and every server session that was up before.
+REQUIRED=("\${FIXED[@]}"); for k in "\${SERVERS[@]}"; do contains "$k" "\${BEFORE[@]}" && REQUIRED+=("$k"); done
+wait_for "\${REQUIRED[@]}"
+waiting "\${MISSING[@]}"
+if [ \${#MISSING[@]} -eq 0 ]; then done_line "applied"; exit 0; fi
 BROKEN=(); for k in "\${MISSING[@]}"; do contains "$k" "\${BEFORE[@]}" && BROKEN+=("$k"); done
 if [ \${#BROKEN[@]} -gt 0 ]; then
   rollback "sessions Established before the change are down after \${TIMEOUT}s: $(describe "\${BROKEN[@]}")"

@@ -20,7 +20,7 @@
 // gateway and BGP peer. The bridge itself is created by ifupdown2 on Cumulus
 // (render/interfaces.ts) and by the lab on plain FRR.
 
-import { FabricPlan, PlannedDevice, PlannedInterface, PlannedNeighbor } from "../plan";
+import { FabricPlan, PlannedDevice, PlannedInterface, PlannedNeighbor, rackRouting } from "../plan";
 import { formatCidr, parseCidr } from "../plan/ipv4";
 import {
     PeerGroup,
@@ -68,7 +68,7 @@ export function renderSwitchFrr(plan: FabricPlan, name: string, opts: SwitchFrrO
 }
 
 function interfaceLines(plan: FabricPlan, d: PlannedDevice): string[] {
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const out = block(["interface lo", ` ip address ${d.loopback}/32`, "exit"]);
     for (const i of d.interfaces) {
         const lines = [`interface ${i.name}`, ` description ${i.peer.device}:${i.peer.port}`];
@@ -95,14 +95,14 @@ interface Groups {
 }
 
 function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions): Groups {
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const of = (kind: PlannedNeighbor["kind"]) => uniqueByKey(d.neighbors.filter((n) => n.kind === kind));
     const fabric = of("fabric");
     const servers = of("server");
     const external = of("external");
     const timers = { keepalive: plan.bgp.keepalive, holdtime: plan.bgp.holdtime };
     const describe = neighborDescriber(d);
-    const password = (n: PlannedNeighbor) => sessionPassword(d, n, opts.passwords ?? {});
+    const password = (n: PlannedNeighbor) => sessionPassword(plan, d, n, opts.passwords ?? {});
     const list: PeerGroup[] = [];
     if (fabric.length) list.push({ name: "fabric", members: fabric, routeMapIn: "FABRIC", routeMapOut: "FABRIC", describe, password, timers });
     if (servers.length) {
@@ -122,7 +122,7 @@ function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions):
 }
 
 function policyLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
-    const calico = plan.kubernetes.routing === "calico-bgp";
+    const calico = rackRouting(plan.kubernetes.routing);
     const externalPaths = externalAsPaths(plan);
     const linkSubnets = d.interfaces.filter((i) => i.kind === "external" && i.address).map((i) => formatCidr(parseCidr(i.address!)));
     const originate = [...d.originates, ...linkSubnets];
@@ -197,11 +197,20 @@ function neighborDescriber(d: PlannedDevice): (n: PlannedNeighbor) => string {
     };
 }
 
-/** A session's password: this switch's, else the peer switch's; both ends must agree. */
-function sessionPassword(d: PlannedDevice, n: PlannedNeighbor, passwords: Record<string, string>): string | undefined {
+/**
+ * A session's password. Between two of our switches: this switch's, else the
+ * peer's; both ends must agree. With a router that is not ours (an external
+ * router, a `managed: false` switch): only the password declared on that
+ * router (`externalRouters[].bgpPassword`, the unmanaged switch's
+ * `bgpPassword`), never this switch's own, which would silently break a
+ * session the other side was never told about.
+ */
+function sessionPassword(plan: FabricPlan, d: PlannedDevice, n: PlannedNeighbor, passwords: Record<string, string>): string | undefined {
     if (n.kind === "server") return undefined;
-    const mine = passwords[d.name];
     const theirs = passwords[n.device];
+    const peer = plan.devices.find((x) => x.name === n.device);
+    if (!peer || !peer.managed || peer.role === "external") return theirs;
+    const mine = passwords[d.name];
     if (mine !== undefined && theirs !== undefined && mine !== theirs) {
         throw new Error(`${d.name} and ${n.device} have different BGP passwords; the session ${n.sessionId} needs one`);
     }

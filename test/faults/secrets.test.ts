@@ -82,12 +82,13 @@ describe("fault e: secrets stay secret (plan output, Pulumi inputs)", function (
         const byName = (n: string) => resources.find((r) => r.name === n)!;
         for (const name of ["leaf1-config", "spine1-config", "spine2-config"]) {
             const r = byName(name);
-            assert.ok(String(r.inputs.create).includes(`password ${BGP_PASSWORD}`), `${name} does not carry the password`);
-            assert.deepStrictEqual(["create", "update", "connection"].filter((k) => !r.secretInputs.includes(k)), [], `${name}: not secret`);
+            assert.ok(String(r.inputs.stdin).includes(`password ${BGP_PASSWORD}`), `${name} does not carry the password`);
+            assert.deepStrictEqual(["stdin", "connection"].filter((k) => !r.secretInputs.includes(k)), [], `${name}: not secret`);
+            assert.deepStrictEqual([r.inputs.create, r.inputs.update, r.inputs.delete], ["bash -s apply", "bash -s apply", "bash -s destroy"], `${name}: the command lines are short and plain`);
             assert.strictEqual(r.inputs.logging, "none", `${name}: the provider would log the script's output`);
         }
         // A switch that has no session with leaf1 keeps a plain, diffable script.
-        assert.ok(!byName("leaf2-config").secretInputs.includes("create"));
+        assert.ok(!byName("leaf2-config").secretInputs.includes("stdin"));
         assert.strictEqual(byName("leaf2-config").inputs.logging, "stdoutAndStderr");
     });
 

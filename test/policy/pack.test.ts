@@ -62,7 +62,7 @@ describe("policy pack: the real pack over gRPC (run-policy-pack, as the Pulumi C
         assert.deepStrictEqual(
             plain.diagnostics.filter((d) => d.policy === "fabric-no-plaintext-secrets").map((d) => [d.level, d.message]),
             [
-                ["mandatory", printed(NPS, "leaf1-unmarked: create and update hold a BGP session password ('neighbor swp51 password …') in plain text; make it a Pulumi secret (pulumi.secret) so the engine encrypts it in state and masks it in previews and logs")],
+                ["mandatory", printed(NPS, "leaf1-unmarked: stdin holds a BGP session password ('neighbor swp51 password …') in plain text; make it a Pulumi secret (pulumi.secret) so the engine encrypts it in state and masks it in previews and logs")],
                 ["mandatory", printed(NPS, "push-key: create holds a private key (-----BEGIN OPENSSH PRIVATE KEY-----) in plain text; make it a Pulumi secret (pulumi.secret) so the engine encrypts it in state and masks it in previews and logs")],
             ],
         );

@@ -43,10 +43,12 @@ esac
 // frr-reload.py stand-in: call N loads the file as the running config, then
 // the sessions become $STUB/bgp-after-N.json; $STUB/fail-N makes call N fail.
 const RELOAD_STUB = String.raw`#!/bin/bash
+# --test: FRR's diff of a file against the running config (nothing to change when they are equal).
+if [ "$1" = --test ]; then if cmp -s "$2" "$STUB/running.conf"; then echo "frr version 8.4"; else printf 'Lines To Add\n===\nx\n'; fi; exit 0; fi
 n=$(( $(wc -l < "$STUB/reload.log" 2>/dev/null || echo 0) + 1 ))
 echo "$*" >> "$STUB/reload.log"
 if [ -f "$STUB/fail-$n" ]; then echo "frr-reload: vtysh failed to apply" >&2; exit 1; fi
-cp "$4" "$STUB/running.conf"
+cp "$3" "$STUB/running.conf"
 [ -f "$STUB/bgp-after-$n.json" ] && cp "$STUB/bgp-after-$n.json" "$STUB/bgp.json"
 echo "Executed \"stub change $n\""
 exit 0
@@ -113,7 +115,8 @@ describe("render: apply script (safe apply)", () => {
     it("carries the rendered frr.conf verbatim in a quoted heredoc, and the expected sessions", () => {
         const s = applyScript();
         assert.ok(s.includes(`cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'\n${NEW}BGP_FABRIC_FRR_CONF\n`));
-        for (const x of SESSIONS) assert.ok(s.includes(`  "${x.key} ${x.peer}"\n`));
+        for (const x of SESSIONS) assert.ok(s.includes(`  "${x.key} ${x.peer}${x.server ? " server" : ""}"\n`));
+        assert.deepStrictEqual(SESSIONS.filter((x) => x.server).map((x) => x.key), ["swp1", "swp2", "swp3"], "a leaf's sessions with nodes are server sessions");
         assert.match(s, /^FRR_CONF="\$\{FRR_CONF:-\/etc\/frr\/frr.conf\}"$/m);
         assert.match(s, /^VTYSH="\$\{VTYSH:-vtysh\}"$/m);
         assert.match(s, /^RELOAD="\$\{RELOAD:-\/usr\/lib\/frr\/frr-reload.py\}"$/m);
@@ -122,6 +125,26 @@ describe("render: apply script (safe apply)", () => {
         const cumulus = switchScripts(planFabric(exampleConfig("ref1")), "leaf1")!.apply;
         assert.match(cumulus, /<<'BGP_FABRIC_INTERFACES'\n# leaf1: \/etc\/network\/interfaces/);
         assert.throws(() => applyScript(`${NEW}BGP_FABRIC_FRR_CONF\n`), /heredoc delimiter/);
+    });
+
+    it("BGP passwords per session: a switch's own never reaches a router that is not ours; an external router's is declared on it", () => {
+        const pw = (frr: string) => frr.split("\n").filter((l) => / password /.test(l)).map((l) => l.trim());
+        // spine1's password: its four leaf sessions (both ends), not its session with border1.
+        const spine = pw(switchScripts(plan, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply);
+        assert.deepStrictEqual(spine, ["neighbor swp1 password fabric-pw", "neighbor swp2 password fabric-pw", "neighbor swp3 password fabric-pw", "neighbor swp4 password fabric-pw"]);
+        assert.deepStrictEqual(pw(switchScripts(plan, "leaf1", { passwords: { spine1: "fabric-pw" } })!.apply), ["neighbor swp51 password fabric-pw"]);
+        // border1's password (externalRouters[].bgpPassword): exactly its sessions, on both spines.
+        for (const s of ["spine1", "spine2"]) {
+            const lines = pw(switchScripts(plan, s, { passwords: { border1: "upstream-pw" } })!.apply);
+            assert.strictEqual(lines.length, 1, `${s}: ${lines}`);
+            assert.match(lines[0], /^neighbor 172\.16\.254\.\d+ password upstream-pw$/);
+        }
+        // A managed: false leaf keeps its own sessions unprotected unless its entry declares a password.
+        const c = devConfig();
+        c.leafs[3] = { name: "leaf4", managed: false, asn: 65199 };
+        const p2 = planFabric(c);
+        assert.ok(!pw(switchScripts(p2, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply).some((l) => l.startsWith("neighbor swp4 ")), "spine1's password does not extend to the unmanaged leaf4");
+        assert.ok(pw(switchScripts(p2, "spine1", { passwords: { leaf4: "theirs" } })!.apply).includes("neighbor swp4 password theirs"));
     });
 
     it("a config FRR's parser rejects: exit 3, FRR's own words prefixed with the device, nothing changed", function () {
@@ -183,12 +206,70 @@ describe("render: apply script (safe apply)", () => {
     });
 
     it("only sessions that were already down stay down: the config is kept, exit 5 says so and names them", () => {
-        const dev = fresh({ "bgp.json": bgpJson(["swp51", "swp52"]), "bgp-after-1.json": bgpJson(["swp51", "swp52", "swp2"]) });
+        const dev = fresh({ "bgp.json": bgpJson(["swp52", "swp1"]), "bgp-after-1.json": bgpJson(["swp52", "swp1"]) });
         const r = run(applyScript(), dev);
         assert.strictEqual(r.status, 5, r.stderr);
-        assert.match(r.stderr, /^leaf1: the new configuration was kept \(no session that was up went down\), but these sessions did not come up within 2s: swp1 \(k8s1\), swp3 \(k8s3\)$/m);
+        assert.match(r.stderr, /^leaf1: the new configuration was kept \(no session that was up went down\), but these sessions did not come up within 2s: swp51 \(spine1\)$/m);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         assert.strictEqual(dev.read("stub/reload.log")!.trim().split("\n").length, 1, "no rollback");
+    });
+
+    it("day one: server sessions whose node has no router yet are waiting, not failed (exit 0 once the fabric is up)", () => {
+        // Empty device: nothing up before; after the reload both spines answer, no node does.
+        const dev = fresh({ "bgp-after-1.json": bgpJson(["swp51", "swp52", "swp2"]) });
+        const t0 = Date.now();
+        const r = run(applyScript(), dev, { TIMEOUT: "20" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stdout, /^leaf1: applied; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m);
+        assert.ok(Date.now() - t0 < 10_000, "it does not wait the convergeTimeout for the nodes");
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
+        // Unchanged re-run: the same, without a reload.
+        const again = run(applyScript(), dev, { TIMEOUT: "20" });
+        assert.strictEqual(again.status, 0, again.stderr);
+        assert.match(again.stdout, /^leaf1: unchanged: the running configuration already is the intended one; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m);
+        assert.strictEqual(dev.read("stub/reload.log")!.trim().split("\n").length, 1, "no second reload");
+    });
+
+    it("day one does not excuse the fabric: a fabric session that never comes up is still exit 5", () => {
+        const dev = fresh({ "bgp-after-1.json": bgpJson(["swp51"]) });
+        const r = run(applyScript(), dev);
+        assert.strictEqual(r.status, 5, r.stderr);
+        assert.match(r.stderr, /did not come up within 2s: swp52 \(spine2\)$/m);
+        assert.doesNotMatch(r.stderr, /k8s/, "server sessions that were never up are not what failed");
+    });
+
+    it("a server session that was up and breaks still rolls back (exit 4)", () => {
+        const dev = fresh({
+            "bgp.json": bgpJson(ALL),
+            "bgp-after-1.json": bgpJson(["swp51", "swp52", "swp1", "swp3"]),
+            "bgp-after-2.json": bgpJson(ALL),
+        });
+        const r = run(applyScript(), dev);
+        assert.strictEqual(r.status, 4, r.stderr);
+        assert.match(r.stderr, /^leaf1: sessions Established before the change are down after 2s: swp2 \(k8s2\)$/m);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
+    });
+
+    it("one script for create, update and delete: `bash -s apply` applies it, `bash -s destroy` undoes only its own apply", () => {
+        const dev = fresh({ "bgp.json": bgpJson(ALL) });
+        const runArg = (script: string, arg: string) => {
+            const r = spawnSync("bash", ["-s", arg], { input: script, env: dev.env, encoding: "utf8", timeout: 30_000 });
+            return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+        };
+        assert.strictEqual(runArg(applyScript(), "nonsense").status, 2);
+        const a = runArg(applyScript(), "apply");
+        assert.strictEqual(a.status, 0, a.stderr);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
+        // The delete of a resource whose config is no longer the installed one (a replacement) leaves it.
+        const stale = runArg(applyScript(NEW.replace("maximum-paths 64", "maximum-paths 32")), "destroy");
+        assert.strictEqual(stale.status, 0, stale.stderr);
+        assert.match(stale.stdout, /not the one this resource applied .*: left in place/);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
+        const own = runArg(applyScript(), "destroy");
+        assert.strictEqual(own.status, 0, own.stderr);
+        assert.match(own.stdout, /^leaf1: restored the configuration found before bgp-fabric's first apply$/m);
+        assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
+        assert.strictEqual(dev.read("state/candidate"), undefined, "nothing staged is left behind");
     });
 
     it("a reload that fails is rolled back too (FRR may be half-way)", () => {
@@ -286,7 +367,8 @@ describe("render: apply script (safe apply)", () => {
                 ].join("\n"),
             });
             assert.strictEqual(r.read("apply.status").trim(), "5", r.read("apply.err") + r.read("apply.out"));
-            assert.match(r.read("apply.err"), /the new configuration was kept .* swp51 \(spine1\), swp52 \(spine2\), swp1 \(k8s1\), swp2 \(k8s2\), swp3 \(k8s3\)$/m);
+            // Day one: the nodes' sessions are not what fails; the spines' are.
+            assert.match(r.read("apply.err"), /the new configuration was kept .* swp51 \(spine1\), swp52 \(spine2\)$/m);
             const running1 = r.read("running-1.conf");
             for (const l of ["router bgp 65101", " neighbor swp51 interface peer-group fabric", "route-map FROM-k8s1 permit 10"]) assert.ok(running1.split("\n").includes(l), `running config lacks '${l}'`);
             assert.ok(!running1.includes("prefix-list BEFORE"), "the old config is gone");

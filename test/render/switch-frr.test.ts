@@ -202,10 +202,12 @@ describe("render: switch frr.conf", () => {
     });
 
     describe("BGP passwords", () => {
-        it("a switch's password protects its fabric and external sessions, on both ends", () => {
+        it("a switch's password protects its fabric sessions, on both ends; an external session only the external router's", () => {
             const plan = dev();
             const spine = renderSwitchFrr(plan, "spine1", { passwords: { spine1: "s3cret" } });
-            for (const k of ["swp1", "swp2", "swp3", "swp4", "172.16.254.1"]) has(spine, ` neighbor ${k} password s3cret`);
+            for (const k of ["swp1", "swp2", "swp3", "swp4"]) has(spine, ` neighbor ${k} password s3cret`);
+            assert.ok(!/neighbor 172\.16\.254\.\d+ password/.test(spine), "border1 is not ours: spine1's password does not reach it");
+            has(renderSwitchFrr(plan, "spine1", { passwords: { border1: "upstream" } }), " neighbor 172.16.254.1 password upstream");
             const leaf = renderSwitchFrr(plan, "leaf1", { passwords: { spine1: "s3cret" } });
             has(leaf, " neighbor swp51 password s3cret");
             assert.ok(!/neighbor (swp52|swp1|swp2|swp3) password/.test(leaf), "only the session with spine1, never a node's");
@@ -222,6 +224,6 @@ describe("render: switch frr.conf", () => {
         const plan = planFabric(exampleConfig("ref4"));
         assert.throws(() => renderSwitchFrr(plan, "leaf1"), /not managed/);
         assert.deepStrictEqual(renderDevice(plan, "leaf1"), {});
-        assert.deepStrictEqual(renderDevice(plan, "spine1"), {});
+        assert.deepStrictEqual(renderDevice(planFabric(exampleConfig("ref4-reinterpreted")), "spine1"), {});
     });
 });

@@ -22,13 +22,17 @@ POLL_INTERVAL="${POLL_INTERVAL:-1}"
 TIMEOUT="${TIMEOUT:-60}"
 SETTLE="${SETTLE:-3}"
 ASN=65101
-# Sessions that must be Established: FRR's neighbor key, then the peer.
+# Expected sessions: FRR's neighbor key, the peer, and `server` for a session with a node
+# (day one: it may wait for the node's router; see docs/safe-apply.md).
 EXPECTED=(
   "swp51 spine1"
   "swp52 spine2"
-  "swp1 server1"
-  "swp2 server2"
+  "swp1 server1 server"
+  "swp2 server2 server"
 )
+
+MODE="${1:-apply}"
+case "$MODE" in apply|destroy) ;; *) printf '%s: unknown mode %s (apply or destroy)\n' "$DEVICE" "$MODE" >&2; exit 2 ;; esac
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -60,8 +64,12 @@ if [ "$PLATFORM" = sonic ]; then
   esac
 fi
 
-KEYS=(); declare -A PEER=()
-for e in "${EXPECTED[@]}"; do KEYS+=("${e%% *}"); PEER["${e%% *}"]="${e#* }"; done
+KEYS=(); FIXED=(); SERVERS=(); declare -A PEER=()
+for e in "${EXPECTED[@]}"; do
+  read -r k p kind <<<"$e"
+  KEYS+=("$k"); PEER["$k"]="$p"
+  if [ "${kind:-}" = server ]; then SERVERS+=("$k"); else FIXED+=("$k"); fi
+done
 STAGE="$STATE_DIR/candidate"; BACKUP="$STATE_DIR/backup"
 rm -rf "$STAGE" && mkdir -p "$STAGE" "$BACKUP" || fail 6 "cannot create $STAGE"
 cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'
@@ -213,6 +221,33 @@ iface swp52
     mtu 9216
 BGP_FABRIC_INTERFACES
 
+if [ "$MODE" = destroy ]; then
+  APPLIED_SHA256=$(sha256sum < "$STAGE/frr.conf" | cut -d' ' -f1)
+  rm -rf "$STAGE"
+  destroy_main() {
+
+PRE="$FRR_CONF.pre-bgp-fabric"
+if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
+if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d' ' -f1)" != "$APPLIED_SHA256" ]; then
+  say "the installed configuration is not the one this resource applied (a newer apply or a replacement installed another, or it was edited by hand): left in place"
+  exit 0
+fi
+# frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
+[ -s "$PRE" ] || echo '!' > "$PRE"
+if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then
+  install_file "$IFACES.pre-bgp-fabric" "$IFACES" 644 "" || fail 8 "cannot restore $IFACES"
+  out=$($IFRELOAD -a 2>&1 </dev/null) || { printf '%s\n' "$out" | quote; fail 8 "ifreload -a failed restoring $IFACES"; }
+  rm -f "$IFACES.pre-bgp-fabric"
+fi
+install_file "$PRE" "$FRR_CONF" 640 "$(frr_owner)" || fail 8 "cannot restore $FRR_CONF"
+out=$(run_reload "$FRR_CONF" 2>&1) || { printf '%s\n' "$out" | quote; fail 8 "frr-reload.py failed restoring the configuration from before bgp-fabric"; }
+rm -f "$PRE"; rm -rf "$STATE_DIR/candidate" "$STATE_DIR/backup"
+say "restored the configuration found before bgp-fabric's first apply"
+  }
+  destroy_main
+  exit 0
+fi
+
 # Which of KEYS are Established now, one per line (none when bgpd does not answer).
 established() {
   local json
@@ -236,13 +271,21 @@ for key in sys.argv[1:]:
 }
 contains() { local x=$1; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
 describe() { local k s=""; for k in "$@"; do s+="${s:+, }$k (${PEER[$k]})"; done; printf '%s' "$s"; }
+# Day one: server sessions (with nodes) not in the list given are not waited for; those not
+# Established after the wait are WAITING for their node's router, which is not a failure.
+waiting() { local k; WAITING=(); for k in "${SERVERS[@]}"; do contains "$k" "$@" "${UP[@]}" || WAITING+=("$k"); done; }
+# The success line: every session Established, or those up and the server sessions still waiting.
+done_line() { # prefix
+  if [ ${#WAITING[@]} -eq 0 ]; then say "$1; all ${#KEYS[@]} BGP sessions Established"
+  else say "$1; $((${#KEYS[@]} - ${#WAITING[@]})) of ${#KEYS[@]} BGP sessions Established, ${#WAITING[@]} waiting for their node's router (not a failure): $(describe "${WAITING[@]}")"; fi
+}
 # Wait until every key given is Established (and SETTLE seconds have passed) or the time is up; sets MISSING.
 wait_for() {
-  local deadline=$((SECONDS + TIMEOUT)) settled=$((SECONDS + SETTLE)) k up
+  local deadline=$((SECONDS + TIMEOUT)) settled=$((SECONDS + SETTLE)) k
   while :; do
-    mapfile -t up < <(established)
+    mapfile -t UP < <(established)
     MISSING=()
-    for k in "$@"; do contains "$k" "${up[@]}" || MISSING+=("$k"); done
+    for k in "$@"; do contains "$k" "${UP[@]}" || MISSING+=("$k"); done
     if [ ${#MISSING[@]} -eq 0 ] && [ $SECONDS -ge $settled ]; then return 0; fi
     if [ $SECONDS -ge $deadline ]; then return 0; fi
     sleep "$POLL_INTERVAL"
@@ -286,8 +329,9 @@ unchanged() {
 }
 if unchanged; then
   [ ${#KEYS[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; nothing to do"; exit 0; }
-  SETTLE=0 wait_for "${KEYS[@]}"
-  [ ${#MISSING[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; all ${#KEYS[@]} BGP sessions Established"; exit 0; }
+  SETTLE=0 wait_for "${FIXED[@]}"
+  waiting "${MISSING[@]}"
+  [ ${#MISSING[@]} -eq 0 ] && { done_line "unchanged: the running configuration already is the intended one"; exit 0; }
   fail 5 "unchanged: the running configuration already is the intended one (nothing reloaded), but these sessions are not Established after ${TIMEOUT}s: $(describe "${MISSING[@]}")"
 fi
 
@@ -341,8 +385,11 @@ printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s
 
 # 4. Converge, or undo what broke.
 [ ${#KEYS[@]} -eq 0 ] && { say "applied; no BGP session to wait for"; exit 0; }
-wait_for "${KEYS[@]}"
-if [ ${#MISSING[@]} -eq 0 ]; then say "applied; all ${#KEYS[@]} BGP sessions Established"; exit 0; fi
+# Must be up: every fabric and external session, and every server session that was up before.
+REQUIRED=("${FIXED[@]}"); for k in "${SERVERS[@]}"; do contains "$k" "${BEFORE[@]}" && REQUIRED+=("$k"); done
+wait_for "${REQUIRED[@]}"
+waiting "${MISSING[@]}"
+if [ ${#MISSING[@]} -eq 0 ]; then done_line "applied"; exit 0; fi
 BROKEN=(); for k in "${MISSING[@]}"; do contains "$k" "${BEFORE[@]}" && BROKEN+=("$k"); done
 if [ ${#BROKEN[@]} -gt 0 ]; then
   rollback "sessions Established before the change are down after ${TIMEOUT}s: $(describe "${BROKEN[@]}")"

@@ -6,6 +6,8 @@
 //   components   the stack's components under Pulumi mocks at 100 / 1,000 / 5,000 devices (issue 4 target)
 //   netlab       netlab's topology → addressing → FRR configs on the same fabrics, side by side
 //   lab          the emulated fabric (bench/lab.ts): bring-up, convergence, failover; root only
+//   engine       the Kubernetes half through the real Pulumi engine against a real API server
+//                (bench/engine.ts): up from empty, no-op preview; root only
 //
 // Environment:
 //   BENCH_ONLY=scale,netlab        run only these parts (default: all)
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
         if (rest.length) console.log(`  not run here: ${rest.join(", ")} nodes (BENCH_NETLAB_SIZES=${Object.keys(NETLAB_SIZES).join(",")} runs them; BENCHMARKS.md has the last such run)`);
     }
     if (want("lab")) await lab();
+    if (want("engine")) await (await import("./engine")).benchEngine();
     console.log(`done; load ${loadavg()}`);
 }
 

@@ -7,6 +7,7 @@ import { K8sNode } from "./k8s-node";
 import { Leaf } from "./leaf";
 import { LoadBalancerPool } from "./load-balancer-pool";
 import { Spine } from "./spine";
+import { resolveUpstreamManifests } from "./upstream";
 
 export interface FabricArgs {
     /** The plan (plan/planFabric): every ASN, address, port and session. */
@@ -16,6 +17,12 @@ export interface FabricArgs {
     bgpPasswords?: Record<string, pulumi.Input<string>>;
     /** Cluster networking: a kubeconfig (secret) applies to the cluster; otherwise objects are rendered to a directory. */
     kubernetes?: { kubeconfig?: pulumi.Input<string>; renderDirectory?: string };
+    /**
+     * `false` (stack config `fabric:apply.devices`): nothing is pushed to
+     * switches or nodes; the stack carries only the cluster networking and the
+     * outputs. Default true.
+     */
+    devices?: boolean;
 }
 
 /**
@@ -43,7 +50,12 @@ export class Fabric extends pulumi.ComponentResource {
         super("bgp-fabric:index:Fabric", name, {}, opts);
         const { plan } = args;
         const child = { parent: this };
-        for (const device of plan.devices) {
+        const kube = args.kubernetes ?? {};
+        // Everything that can be refused is refused before the first device is touched.
+        const upstream = plan.kubernetes.installUpstream ? resolveUpstreamManifests(plan) : undefined;
+        if (upstream?.problems.length) throw new pulumi.RunError(`the fabric config has ${upstream.problems.length} problem(s):\n  ${upstream.problems.join("\n  ")}`);
+
+        for (const device of args.devices === false ? [] : plan.devices) {
             if (!device.managed) continue;
             const deviceArgs = { plan, device, ssh: args.ssh, bgpPasswords: args.bgpPasswords };
             if (device.role === "spine") this.spines[device.name] = new Spine(device.name, deviceArgs, child);
@@ -52,17 +64,23 @@ export class Fabric extends pulumi.ComponentResource {
         }
         for (const pool of plan.pools) this.pools[pool.name] = new LoadBalancerPool(`${name}-pool-${pool.name}`, { plan, pool }, child);
 
-        const kube = args.kubernetes ?? {};
-        const provider = new k8s.Provider(
-            `${name}-kubernetes`,
-            kube.kubeconfig !== undefined
-                ? { kubeconfig: pulumi.secret(kube.kubeconfig) }
-                : { renderYamlToDirectory: kube.renderDirectory ?? `out/${plan.name}/kubernetes` },
-            child,
-        );
+        // ConfigMaps update in place: the router reloads its own key; the provider's
+        // default (replace on any data change) would delete and re-create it.
+        const enableConfigMapMutable = true;
+        let providers: { provider: k8s.Provider; clientSideApplyProvider?: k8s.Provider };
+        if (kube.kubeconfig !== undefined) {
+            const kubeconfig = pulumi.secret(kube.kubeconfig);
+            providers = {
+                provider: new k8s.Provider(`${name}-kubernetes`, { kubeconfig, enableConfigMapMutable }, child),
+                clientSideApplyProvider: new k8s.Provider(`${name}-kubernetes-client-side-apply`, { kubeconfig, enableServerSideApply: false, enableConfigMapMutable }, child),
+            };
+        } else {
+            const renderYamlToDirectory = kube.renderDirectory ?? `out/${plan.name}/kubernetes`;
+            providers = { provider: new k8s.Provider(`${name}-kubernetes`, { renderYamlToDirectory, enableConfigMapMutable }, child) };
+        }
         this.networking = new ClusterNetworking(
             `${name}-networking`,
-            { plan, provider },
+            { plan, ...providers, upstreamManifests: upstream?.files },
             { parent: this, dependsOn: Object.values(this.nodes) },
         );
 

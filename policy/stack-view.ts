@@ -122,9 +122,11 @@ function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
     for (const r of mine) {
         if (r.type === TYPES.command) {
             const device = deviceOf(r);
-            const create = device === undefined ? undefined : (r.props.create as string | undefined);
-            const text = typeof create === "string" ? frrConfOf(create) : undefined;
-            if (device && text !== undefined) frr.set(device, { device, urn: r.urn, where: "create", text, bgp: parseFrrBgp(text) });
+            // The script travels on stdin (components/device-apply.ts); older stacks carried it in create.
+            const where = typeof r.props.stdin === "string" ? "stdin" : "create";
+            const script = device === undefined ? undefined : (r.props[where] as string | undefined);
+            const text = typeof script === "string" ? frrConfOf(script) : undefined;
+            if (device && text !== undefined) frr.set(device, { device, urn: r.urn, where, text, bgp: parseFrrBgp(text) });
         } else if (r.type === TYPES.configMap && isRouterConfigMap(r)) {
             const data = (r.props.data ?? {}) as Record<string, unknown>;
             for (const d of plan.devices.filter((x) => x.role === "node")) {
@@ -149,5 +151,6 @@ function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
 
 function isRouterConfigMap(r: PolicyResource): boolean {
     const md = r.props.metadata as { name?: string; namespace?: string } | undefined;
-    return md?.name === ROUTER_NAME && (md.namespace ?? "default") === ROUTER_NAMESPACE;
+    // The first ConfigMap, or one of its shards (bgp-fabric-router-1, …).
+    return (md?.name === ROUTER_NAME || new RegExp(`^${ROUTER_NAME}-\\d+$`).test(md?.name ?? "")) && (md?.namespace ?? "default") === ROUTER_NAMESPACE;
 }

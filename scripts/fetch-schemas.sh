@@ -7,6 +7,10 @@
 #     operator/    operator.tigera.io/v1 Installation CRD
 #     metallb/     metallb.io CRDs (config/crd/bases)
 #     kubernetes/  Kubernetes OpenAPI v3 documents for core/v1 and apps/v1
+#     upstream/    the pinned upstream installs `installUpstream` applies where they are
+#                  obtainable: metallb-native-<version>.yaml (MetalLB's config/manifests).
+#                  tigera-operator.yaml is not: it lives in the Calico repository, whose
+#                  modules have no v3.32 version on the proxy (give kubernetes.calicoManifest).
 #     STAMP        the pinned module versions; a matching STAMP means "done"
 #
 # Sources: Go modules through the Go module proxy (`go mod download -json`):
@@ -33,7 +37,7 @@ KUBERNETES_VERSION=v1.36.3
 
 CACHE=${BGP_FABRIC_CACHE:-$HOME/.cache/bgp-fabric}
 DEST=$CACHE/schemas
-STAMP="operator=$OPERATOR_VERSION calico=$CALICO_VERSION metallb=$METALLB_VERSION kubernetes=$KUBERNETES_VERSION"
+STAMP="operator=$OPERATOR_VERSION calico=$CALICO_VERSION metallb=$METALLB_VERSION kubernetes=$KUBERNETES_VERSION upstream=metallb-native"
 
 log() { printf 'fetch-schemas: %s\n' "$*" >&2; }
 die() { printf 'fetch-schemas: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -88,10 +92,11 @@ grep -q "^title: $CALICO_VERSION\$" "$op/config/calico_versions.yml" \
   || die "tigera/operator $OPERATOR_VERSION does not pin Calico $CALICO_VERSION ($(head -3 "$op/config/calico_versions.yml" | tr '\n' ' '))"
 
 NEW=$WORK/schemas
-mkdir -p "$NEW/calico" "$NEW/operator" "$NEW/metallb" "$NEW/kubernetes"
+mkdir -p "$NEW/calico" "$NEW/operator" "$NEW/metallb" "$NEW/kubernetes" "$NEW/upstream"
 cp "$op"/pkg/imports/crds/calico/v3.projectcalico.org/projectcalico.org_{bgpconfigurations,bgppeers,ippools,bgpfilters}.yaml "$NEW/calico/"
 cp "$op/pkg/imports/crds/operator/operator.tigera.io_installations.yaml" "$NEW/operator/"
 cp "$mlb"/config/crd/bases/metallb.io_*.yaml "$NEW/metallb/"
+cp "$mlb/config/manifests/metallb-native.yaml" "$NEW/upstream/metallb-native-$METALLB_VERSION.yaml"
 cp "$k8s/api/openapi-spec/v3/api__v1_openapi.json" "$k8s/api/openapi-spec/v3/apis__apps__v1_openapi.json" "$NEW/kubernetes/"
 chmod -R u+w,go+r "$NEW"
 printf '%s\n' "$STAMP" >"$NEW/STAMP"

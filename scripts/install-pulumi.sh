@@ -4,34 +4,32 @@
 #
 #   $BGP_FABRIC_CACHE/bin/pulumi                         github.com/pulumi/pulumi/pkg/v3 (+ sdk/v3)   = @pulumi/pulumi
 #   $BGP_FABRIC_CACHE/bin/pulumi-resource-pulumi-nodejs  dynamic-provider launcher from sdk/v3         = @pulumi/pulumi
-#   $BGP_FABRIC_CACHE/bin/pulumi-language-nodejs         .../sdk/nodejs/cmd/pulumi-language-nodejs/v3  = @pulumi/pulumi
-#   resource plugin "command"    (PULUMI_HOME)           github.com/pulumi/pulumi-command/provider     = @pulumi/command
 #   resource plugin "kubernetes" (PULUMI_HOME)           github.com/pulumi/pulumi-kubernetes/provider/v4 = @pulumi/kubernetes
 #
-# The language host and the command provider have no release tags of their own
-# upstream, so they are asked for at the commit of the matching release
-# (a pseudo-version). A component whose module the proxy does not serve is
-# reported as UNAVAILABLE; that is a warning unless --strict (or
-# BGP_FABRIC_PULUMI_STRICT=1) is given. The CLI itself is always required.
+# The Kubernetes provider module has no release tag of its own: it is asked for
+# at the pseudo-version of the v4.25.0 release commit (KUBERNETES_PROVIDER_QUERY).
+# The tests drive the engine through the Automation API with inline programs,
+# which need no Node.js language host. Neither that host nor the command
+# provider is served by the registries reachable here, and nothing here builds
+# them: tests that need the command provider find an installed plugin with
+# `pulumi plugin ls` and otherwise skip, saying so.
 #
 # Idempotent: a component already installed at its version is not rebuilt.
 # Non-interactive (CI=true, no stdin). Source scripts/env.sh to use the result.
 #
-# Usage: scripts/install-pulumi.sh [--strict] [--force]
+# Usage: scripts/install-pulumi.sh [--force]
 set -euo pipefail
 
 log()  { printf 'install-pulumi: %s\n' "$*"; }
 warn() { printf 'install-pulumi: WARNING: %s\n' "$*" >&2; }
 die()  { printf 'install-pulumi: ERROR: %s\n' "$*" >&2; exit 1; }
 
-STRICT=${BGP_FABRIC_PULUMI_STRICT:-0}
 FORCE=0
 for arg in "$@"; do
   case $arg in
-    --strict) STRICT=1 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) die "unknown argument: $arg (usage: $0 [--strict] [--force])" ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) die "unknown argument: $arg (usage: $0 [--force])" ;;
   esac
 done
 
@@ -63,7 +61,6 @@ pinned() {
   printf '%s' "$v"
 }
 PULUMI_VERSION=$(pinned @pulumi/pulumi)
-COMMAND_VERSION=$(pinned @pulumi/command)
 KUBERNETES_VERSION=$(pinned @pulumi/kubernetes)
 
 # --- Go, restricted to the module proxy --------------------------------------
@@ -185,39 +182,7 @@ else
   log "pulumi-resource-pulumi-nodejs v$PULUMI_VERSION: installed"
 fi
 
-# --- 3. the Node.js language host ---------------------------------------------
-host=$BIN/pulumi-language-nodejs
-stamp=$BIN/.pulumi-language-nodejs.version
-NODEJS_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-if ((!FORCE)) && [[ -x $host && -f $stamp && $(<"$stamp") == "$PULUMI_VERSION" ]]; then
-  log "pulumi-language-nodejs v$PULUMI_VERSION: cached"
-else
-  setup_go
-  # Not tagged upstream: ask for the commit that pkg/v3's release tag points at.
-  rel_hash=
-  if mod_download "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"; then rel_hash=${DL_HASH:0:12}; fi
-  if mod_download "$NODEJS_MOD@v$PULUMI_VERSION" || { [[ -n $rel_hash ]] && mod_download "$NODEJS_MOD@$rel_hash"; }; then
-    t=$SECONDS
-    host_dir=$DL_DIR
-    log "pulumi-language-nodejs v$PULUMI_VERSION: building from $NODEJS_MOD@$DL_VERSION"
-    prepare_pulumi_sources
-    copy_module "$host_dir" "$SRC/sdk/nodejs/cmd/pulumi-language-nodejs"
-    if go_deps "$SRC/sdk/nodejs/cmd/pulumi-language-nodejs"; then
-      go_build "$SRC/sdk/nodejs/cmd/pulumi-language-nodejs" . "$host" "-X $VERSION_X=v$PULUMI_VERSION"
-      printf '%s\n' "$PULUMI_VERSION" >"$stamp"
-      log "pulumi-language-nodejs v$PULUMI_VERSION: built in $(elapsed $t)"
-    else
-      rm -f "$host" "$stamp"   # never leave a host of another version on PATH
-      unavailable pulumi-language-nodejs "v$PULUMI_VERSION" "$DL_ERR"
-    fi
-  else
-    rm -f "$host" "$stamp"
-    unavailable pulumi-language-nodejs "v$PULUMI_VERSION" \
-      "$NODEJS_MOD is not on the Go module proxy ($DL_ERR); \`pulumi up\` of a nodejs project cannot run, Automation API inline programs still can"
-  fi
-fi
-
-# --- 4./5. resource providers --------------------------------------------------
+# --- 3. the Kubernetes resource provider --------------------------------------------------
 # Both provider modules live in a provider/ directory of their repository and
 # are laid out the same way here, so that a `replace X => ../sdk` in their
 # go.mod finds the sibling module it names (given as DIR=MODULE@VERSION).
@@ -270,23 +235,15 @@ install_provider() {
   log "pulumi-resource-$name v$version: built in $(elapsed $t)"
 }
 
-# Neither provider module has release tags of its own (the repositories tag
-# their root): ask for the commit of the root's release tag as well.
-release_hash() { # ROOT_MODULE@VERSION -> 12-hex commit, or nothing (call setup_go first)
-  if mod_download "$1" >/dev/null 2>&1; then printf '%s' "${DL_HASH:0:12}"; fi
-}
-if ((FORCE)) || ! plugin_installed resource command "$COMMAND_VERSION"; then
-  setup_go
-  install_provider command "$COMMAND_VERSION" github.com/pulumi/pulumi-command/provider \
-    "v$COMMAND_VERSION" "$(release_hash "github.com/pulumi/pulumi-command@v$COMMAND_VERSION")" -- \
-    ./cmd/pulumi-resource-command github.com/pulumi/pulumi-command/provider/pkg/version.Version
-else
-  log "pulumi-resource-command v$COMMAND_VERSION: cached"
-fi
+# The provider module has no release tags of its own (the repository tags its
+# root): this pseudo-version is the v4.25.0 release commit.
+KUBERNETES_PROVIDER_QUERY=v4.0.0-20260115033456-f47bc2d6f199
+[[ $KUBERNETES_VERSION == 4.25.0 ]] \
+  || die "@pulumi/kubernetes $KUBERNETES_VERSION: KUBERNETES_PROVIDER_QUERY names the 4.25.0 release commit; update both together"
 if ((FORCE)) || ! plugin_installed resource kubernetes "$KUBERNETES_VERSION"; then
   setup_go
   install_provider kubernetes "$KUBERNETES_VERSION" github.com/pulumi/pulumi-kubernetes/provider/v4 \
-    "v$KUBERNETES_VERSION" "$(release_hash "github.com/pulumi/pulumi-kubernetes@v$KUBERNETES_VERSION+incompatible")" -- \
+    "$KUBERNETES_PROVIDER_QUERY" -- \
     ./cmd/pulumi-resource-kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version \
     "sdk=github.com/pulumi/pulumi-kubernetes/sdk/v4@v$KUBERNETES_VERSION"
 else
@@ -294,7 +251,6 @@ else
 fi
 
 if ((${#UNAVAILABLE[@]})); then
-  warn "not installed: ${UNAVAILABLE[*]} (their Go modules cannot be fetched here)"
-  ((STRICT)) && die "--strict: every component is required"
+  die "not installed: ${UNAVAILABLE[*]} (their Go modules cannot be fetched here; see above)"
 fi
 exit 0

@@ -12,14 +12,18 @@ export interface StackSecrets {
     bgpPasswords: Record<string, pulumi.Output<string>>;
 }
 
-const OBJECT_KEYS = ["asn", "addressing", "spines", "leafs", "links", "nodes", "externalRouters", "kubernetes", "loadBalancerPools", "bgp", "apply", "ssh"] as const;
-
 export function readFabricConfig(): { config: FabricConfig; secrets: StackSecrets } {
     const cfg = new pulumi.Config("fabric");
+    // Every fabric:* key, structured values parsed: the planner judges them all,
+    // unknown ones included (a typo must never deploy a default).
     const raw: Record<string, unknown> = {};
-    for (const key of OBJECT_KEYS) {
-        const value = cfg.getObject<unknown>(key);
-        if (value !== undefined) raw[key] = value;
+    for (const [full, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!full.startsWith("fabric:")) continue;
+        try {
+            raw[full.slice("fabric:".length)] = JSON.parse(text);
+        } catch {
+            raw[full.slice("fabric:".length)] = text;
+        }
     }
     raw.name = cfg.get("name") ?? pulumi.getStack();
     const config = raw as unknown as FabricConfig;
@@ -36,8 +40,10 @@ export function readFabricConfig(): { config: FabricConfig; secrets: StackSecret
         secrets.kubeconfig = kube!.apply((k) => k.kubeconfig!);
         config.kubernetes = { ...config.kubernetes, kubeconfig: undefined };
     }
-    for (const key of ["spines", "leafs"] as const) {
-        const list = config[key];
+    // A switch's password protects its sessions with our other switches; an external router's
+    // (`externalRouters[].bgpPassword`) its sessions with our spines (render/frr-switch.ts).
+    for (const key of ["spines", "leafs", "externalRouters"] as const) {
+        const list = config[key] as { name: string; bgpPassword?: unknown }[] | undefined;
         if (!Array.isArray(list) || !list.some((s) => s?.bgpPassword !== undefined)) continue;
         const secretList = cfg.getSecretObject<{ name: string; bgpPassword?: string }[]>(key)!;
         list.forEach((s, i) => {

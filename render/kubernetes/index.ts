@@ -1,10 +1,10 @@
 // The Kubernetes objects of the fabric as plain data: plan in, objects out.
 // Pure (no Pulumi, no I/O); the same plan gives byte-identical YAML.
 //
-//   calico.yaml   Installation, BGPConfiguration; calico-bgp: Node ASN patches, BGPPeers
-//   metallb.yaml  IPAddressPools; router-on-host: BGPPeers, BGPAdvertisement (namespace metallb-system,
+//   calico.yaml   Installation, BGPConfiguration (not in metallb-bgp); calico-bgp: Node ASN patches, BGPPeers
+//   metallb.yaml  IPAddressPools; router-on-host, metallb-bgp: BGPPeers, BGPAdvertisement (namespace metallb-system,
 //                 which MetalLB's own install manifest creates)
-//   router.yaml   router-on-host only: Namespace, ConfigMap (one frr.conf per node), DaemonSet
+//   router.yaml   router-on-host only: Namespace, ConfigMap(s) (one frr.conf per node), DaemonSet
 //
 // Within a file, objects are in apply order: namespaces first, then objects
 // that only name others. The CRDs themselves (tigera-operator, MetalLB) and
@@ -21,7 +21,16 @@ import { renderRouter } from "./router-daemonset";
 export * from "./common";
 export { CALICO_ASN_ANNOTATION, CALICO_POOL_NAME, expectedIpPool, nodeAsnPatches, nodeAsns, renderCalico } from "./calico";
 export { HOST_ROUTER_ADDRESS, LOAD_BALANCER_IPS_ANNOTATION, ServicePort, VipServiceSpec, renderMetallb, serviceForVip, unreservedRanges, vipPoolName } from "./metallb";
-export { FRR_PROCESS_CAPABILITIES, ROUTING_CAPABILITIES, frrDaemons, nodeConfigKey, placeholderNodeFrr, renderRouter } from "./router-daemonset";
+export {
+    CONFIGMAP_DATA_BUDGET,
+    FRR_PROCESS_CAPABILITIES,
+    ROUTING_CAPABILITIES,
+    frrDaemons,
+    nodeConfigKey,
+    placeholderNodeFrr,
+    renderRouter,
+    routerConfigMapName,
+} from "./router-daemonset";
 
 export interface RenderKubernetesOptions {
     /** Node name → that node's frr.conf (renderNodeFrr). Required in router-on-host mode. */

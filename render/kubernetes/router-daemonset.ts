@@ -4,11 +4,21 @@
 // - Namespace `bgp-fabric-router`, PodSecurity `privileged`.
 // - ConfigMap `bgp-fabric-router`: one key per node (`<node>.conf`, the
 //   node's frr.conf from render/frr-node.ts), plus FRR's `daemons` and
-//   `vtysh.conf`.
+//   `vtysh.conf`; a fabric too large for one object (1 MiB, ~250 nodes) gets
+//   `bgp-fabric-router-1`, … as well, all mounted in one directory.
 // - DaemonSet `bgp-fabric-router`: hostNetwork; an init container copies the
 //   key of its node (`spec.nodeName` through the downward API, env
 //   NODE_NAME) into an emptyDir mounted at /etc/frr; the FRR container runs
 //   the pinned image with capabilities dropped to the routing ones.
+// - A change of one node's key reaches that node's router only: the pod
+//   template carries no digest of the ConfigMap (which would roll every
+//   router of the cluster, dropping every node's sessions in turn); the FRR
+//   container watches its own key (the kubelet updates a mounted ConfigMap in
+//   place) and reloads FRR when it changes, after FRR's parser accepted it.
+// - Scheduling: the plan's nodes by `kubernetes.io/hostname` (a
+//   `matchFields` term allows only one node name), and every taint is
+//   tolerated, as calico-node does: the router is the node's network, so it
+//   must run on a node that is not Ready yet.
 //
 // Capabilities: ALL are dropped. Added: NET_ADMIN, NET_RAW, SYS_ADMIN,
 // NET_BIND_SERVICE (routing: netlink routes, raw sockets for BFD and IPv6 RA,
@@ -21,7 +31,6 @@
 // alone watchfrr and the daemons do not start; with the eight they start,
 // `vtysh` answers, and TERM stops every daemon cleanly.
 
-import { createHash } from "crypto";
 import { FabricPlan } from "../../plan";
 import { KubeObject, ROUTER_NAME, ROUTER_NAMESPACE, kubeNodes, labels, metadata, namespace } from "./common";
 
@@ -79,44 +88,118 @@ export const SELECT_CONFIG_SCRIPT = [
     `echo "${ROUTER_NAME}: /etc/frr/frr.conf is \${NODE_NAME}.conf"`,
 ].join("\n");
 
-/** The FRR container's shell: start FRR (watchfrr and the daemons), stop it on TERM, exit when watchfrr dies. */
+/**
+ * The FRR container's shell: start FRR (watchfrr and the daemons), stop it on
+ * TERM, exit when watchfrr dies, and apply a new version of this node's key:
+ * FRR's parser first (`vtysh --dryrun`; a rejected text changes nothing and
+ * is reported once), then frr-reload.py where the image has it, a restart of
+ * FRR where it does not.
+ */
 export const RUN_FRR_SCRIPT = [
     "set -eu",
+    'src="/config/${NODE_NAME}.conf"',
     "/usr/lib/frr/frrinit.sh start",
     "trap '/usr/lib/frr/frrinit.sh stop; exit 0' TERM INT",
-    'while kill -0 "$(cat /var/run/frr/watchfrr.pid)" 2>/dev/null; do sleep 5 & wait $!; done',
+    "rejected=",
+    'while kill -0 "$(cat /var/run/frr/watchfrr.pid)" 2>/dev/null; do',
+    '  if [ -f "$src" ] && ! cmp -s "$src" /etc/frr/frr.conf; then',
+    '    sum=$(cksum < "$src")',
+    '    if [ "$sum" != "$rejected" ]; then',
+    '      cp "$src" /etc/frr/candidate.conf',
+    "      if out=$(vtysh --dryrun -f /etc/frr/candidate.conf 2>&1); then",
+    "        mv /etc/frr/candidate.conf /etc/frr/frr.conf",
+    "        if [ -x /usr/lib/frr/frr-reload.py ] && command -v python3 >/dev/null; then",
+    "          /usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf >/dev/null 2>&1 || /usr/lib/frr/frrinit.sh restart",
+    "        else",
+    "          /usr/lib/frr/frrinit.sh restart",
+    "        fi",
+    `        echo "${ROUTER_NAME}: applied the new \${NODE_NAME}.conf"`,
+    "        rejected=",
+    "      else",
+    '        rejected=$sum',
+    `        echo "${ROUTER_NAME}: FRR rejects the new \${NODE_NAME}.conf; keeping the running one: $out" >&2`,
+    "      fi",
+    "    fi",
+    "  fi",
+    "  sleep 5 & wait $!",
+    "done",
     `echo "${ROUTER_NAME}: watchfrr exited" >&2`,
     "exit 1",
 ].join("\n");
 
-export function routerConfigMap(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject {
-    const data: Record<string, string> = {};
+/**
+ * Bytes of node configs one ConfigMap may carry. The API server refuses an
+ * object over 1 MiB; the rest is headroom for metadata and managedFields.
+ * At ~3 KB per node one ConfigMap holds ~250 nodes.
+ */
+export const CONFIGMAP_DATA_BUDGET = 768 * 1024;
+
+/** The name of shard `i` of the router's ConfigMaps: the first is `bgp-fabric-router`. */
+export function routerConfigMapName(shard: number): string {
+    return shard === 0 ? ROUTER_NAME : `${ROUTER_NAME}-${shard}`;
+}
+
+/** FNV-1a of the node name: a node's shard depends on its name only, never on the list. */
+function nameHash(name: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+}
+
+/**
+ * The router's ConfigMaps: one key per node (`<node>.conf`), spread over as
+ * few ConfigMaps as keep each under CONFIGMAP_DATA_BUDGET — a power of two of
+ * them, a node's shard its name's hash — plus FRR's `daemons` and
+ * `vtysh.conf` in the first. The DaemonSet mounts them all in one directory,
+ * so the init container still picks its key by node name. Adding a node
+ * changes only its own shard, unless the count doubles.
+ */
+export function routerConfigMaps(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject[] {
     const missing: string[] = [];
     const nodes = kubeNodes(plan);
+    const texts: [string, string][] = [];
     for (const node of nodes) {
         const text = nodeFrr[node.name];
         if (typeof text !== "string" || !text.length) missing.push(node.name);
-        else data[nodeConfigKey(node.name)] = text;
+        else texts.push([node.name, text]);
     }
     if (missing.length) throw new Error(`router DaemonSet: no frr.conf for node(s) ${missing.join(", ")} (pass opts.nodeFrr from renderNodeFrr)`);
     // A set, not a scan of the plan per key: that was O(nodes²).
     const known = new Set(nodes.map((d) => d.name));
     const extra = Object.keys(nodeFrr).filter((n) => !known.has(n));
     if (extra.length) throw new Error(`router DaemonSet: frr.conf given for unknown node(s) ${extra.join(", ")}`);
-    data.daemons = frrDaemons(plan);
-    data["vtysh.conf"] = VTYSH_CONF;
-    return { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(plan, "router", ROUTER_NAME, ROUTER_NAMESPACE), data };
+
+    const common: Record<string, string> = { daemons: frrDaemons(plan), "vtysh.conf": VTYSH_CONF };
+    const size = (kv: [string, string]) => kv[0].length + kv[1].length;
+    let shards = 1;
+    for (;;) {
+        const bytes = new Array<number>(shards).fill(0);
+        bytes[0] += Object.entries(common).reduce((n, kv) => n + size(kv), 0);
+        for (const [name, text] of texts) bytes[nameHash(name) & (shards - 1)] += size([nodeConfigKey(name), text]);
+        if (Math.max(...bytes) <= CONFIGMAP_DATA_BUDGET) break;
+        if (texts.some(([name, text]) => size([nodeConfigKey(name), text]) > CONFIGMAP_DATA_BUDGET)) throw new Error("router DaemonSet: one node's frr.conf alone is larger than a ConfigMap may be");
+        shards *= 2;
+    }
+    const data: Record<string, string>[] = Array.from({ length: shards }, () => ({}));
+    for (const [name, text] of texts) data[nameHash(name) & (shards - 1)][nodeConfigKey(name)] = text;
+    Object.assign(data[0], common);
+    return data.map((d, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: metadata(plan, "router", routerConfigMapName(i), ROUTER_NAMESPACE), data: d }));
 }
 
-/** sha256 of the ConfigMap's data: a pod-template annotation, so a config change rolls the pods. */
-export function configDigest(configMap: KubeObject): string {
-    const data = configMap.data as Record<string, string>;
-    const h = createHash("sha256");
-    for (const key of Object.keys(data).sort()) h.update(`${key}\0${data[key]}\0`);
-    return h.digest("hex");
+/** The one ConfigMap of a fabric small enough for one (tests, the lab). */
+export function routerConfigMap(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject {
+    const [cm, ...more] = routerConfigMaps(plan, nodeFrr);
+    if (more.length) throw new Error(`router DaemonSet: ${more.length + 1} ConfigMaps (routerConfigMaps)`);
+    return cm;
 }
 
-export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeObject {
+/** The node-configs volume: the ConfigMap, or every shard projected into one directory. */
+function nodeConfigsVolume(shards: number): Record<string, unknown> {
+    if (shards === 1) return { name: "node-configs", configMap: { name: ROUTER_NAME } };
+    return { name: "node-configs", projected: { sources: Array.from({ length: shards }, (_, i) => ({ configMap: { name: routerConfigMapName(i) } })) } };
+}
+
+export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObject {
     const image = plan.kubernetes.routerImage;
     const selector = { "app.kubernetes.io/name": ROUTER_NAME, "app.kubernetes.io/instance": plan.name };
     const podLabels = labels(plan, "router", selector);
@@ -128,7 +211,7 @@ export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeOb
             selector: { matchLabels: selector },
             updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
             template: {
-                metadata: { labels: podLabels, annotations: { "bgp-fabric/config-sha256": configDigest(configMap) } },
+                metadata: { labels: podLabels },
                 spec: {
                     hostNetwork: true,
                     dnsPolicy: "ClusterFirstWithHostNet",
@@ -141,11 +224,11 @@ export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeOb
                         nodeAffinity: {
                             requiredDuringSchedulingIgnoredDuringExecution: {
                                 // Only the nodes of the plan: every other node has no frr.conf.
-                                nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: kubeNodes(plan).map((d) => d.name) }] }],
+                                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: kubeNodes(plan).map((d) => d.name) }] }],
                             },
                         },
                     },
-                    tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+                    tolerations: [{ operator: "Exists" }],
                     initContainers: [
                         {
                             name: "select-config",
@@ -167,7 +250,11 @@ export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeOb
                             image,
                             imagePullPolicy: "IfNotPresent",
                             command: ["/bin/sh", "-c", RUN_FRR_SCRIPT],
-                            volumeMounts: [{ name: "etc-frr", mountPath: "/etc/frr" }],
+                            env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+                            volumeMounts: [
+                                { name: "node-configs", mountPath: "/config", readOnly: true },
+                                { name: "etc-frr", mountPath: "/etc/frr" },
+                            ],
                             securityContext: {
                                 allowPrivilegeEscalation: false,
                                 capabilities: { add: [...ROUTING_CAPABILITIES, ...FRR_PROCESS_CAPABILITIES], drop: ["ALL"] },
@@ -183,7 +270,7 @@ export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeOb
                         },
                     ],
                     volumes: [
-                        { name: "node-configs", configMap: { name: ROUTER_NAME } },
+                        nodeConfigsVolume(configMapCount),
                         { name: "etc-frr", emptyDir: {} },
                     ],
                 },
@@ -192,8 +279,8 @@ export function routerDaemonSet(plan: FabricPlan, configMap: KubeObject): KubeOb
     };
 }
 
-/** router.yaml (router-on-host only): namespace, ConfigMap, DaemonSet. */
+/** router.yaml (router-on-host only): namespace, ConfigMap(s), DaemonSet. */
 export function renderRouter(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject[] {
-    const cm = routerConfigMap(plan, nodeFrr);
-    return [namespace(plan, "router", ROUTER_NAMESPACE, true), cm, routerDaemonSet(plan, cm)];
+    const configMaps = routerConfigMaps(plan, nodeFrr);
+    return [namespace(plan, "router", ROUTER_NAMESPACE, true), ...configMaps, routerDaemonSet(plan, configMaps.length)];
 }

@@ -9,6 +9,8 @@ import YAML from "yaml";
 import { FabricConfig, FabricPlan, planFabric, readStackFile } from "../../plan";
 import {
     CALICO_ASN_ANNOTATION,
+    CALICO_POOL_NAME,
+    CONFIGMAP_DATA_BUDGET,
     FRR_PROCESS_CAPABILITIES,
     KubeObject,
     ROUTING_CAPABILITIES,
@@ -23,6 +25,8 @@ import {
 } from "../../render/kubernetes";
 import { formatAddress, parseAddress, parseCidr } from "../../plan/ipv4";
 import { calicoVariantOfDev } from "../support/schemas";
+import { syntheticFabric } from "../../bench/fabric-config";
+import { renderNodeFrr } from "../../render/frr-node";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -168,6 +172,48 @@ describe("kubernetes: rendered objects", () => {
         });
     });
 
+    describe("router ConfigMaps at scale (an object is at most 1 MiB)", () => {
+        const routerOf = (nodes: number) => {
+            const plan = planFabric({ ...syntheticFabric(4, 96, nodes), name: "scale" });
+            const frr = Object.fromEntries(nodesOf(plan).map((d) => [d.name, renderNodeFrr(plan, d.name)!]));
+            return { plan, router: renderKubernetes(plan, { nodeFrr: frr })["router.yaml"], frr };
+        };
+        const big = routerOf(900);
+        const cms = of(big.router, "v1", "ConfigMap");
+        const [ds] = of(big.router, "apps/v1", "DaemonSet");
+
+        it("900 nodes: several ConfigMaps, each under the budget, every node's key in exactly one, FRR's files in the first", () => {
+            assert.ok(cms.length >= 4, `${cms.length} ConfigMaps`);
+            assert.deepStrictEqual(cms.map((c) => c.metadata.name), cms.map((_, i) => (i === 0 ? "bgp-fabric-router" : `bgp-fabric-router-${i}`)));
+            for (const c of cms) assert.ok(Buffer.byteLength(JSON.stringify(c)) < 1024 * 1024 && Object.entries(c.data as object).reduce((n, [k, v]) => n + k.length + v.length, 0) <= CONFIGMAP_DATA_BUDGET, c.metadata.name);
+            const keys = cms.flatMap((c) => Object.keys(c.data as object));
+            assert.strictEqual(new Set(keys).size, keys.length, "a key is in two ConfigMaps");
+            for (const d of nodesOf(big.plan)) assert.strictEqual(cms.filter((c) => (c.data as any)[`${d.name}.conf`] === big.frr[d.name]).length, 1, d.name);
+            assert.deepStrictEqual(Object.keys(cms[0].data as object).slice(-2), ["daemons", "vtysh.conf"]);
+        });
+
+        it("the DaemonSet mounts every shard in one directory, so a node's key is where the init container looks", () => {
+            const volume = spec(ds).template.spec.volumes.find((v: any) => v.name === "node-configs");
+            assert.deepStrictEqual(volume, { name: "node-configs", projected: { sources: cms.map((c) => ({ configMap: { name: c.metadata.name } })) } });
+        });
+
+        it("a node's shard depends on its name only: adding a node changes one ConfigMap", () => {
+            const more = routerOf(901);
+            const after = of(more.router, "v1", "ConfigMap");
+            assert.strictEqual(after.length, cms.length);
+            const changed = after.filter((c, i) => JSON.stringify(c) !== JSON.stringify(cms[i]));
+            assert.strictEqual(changed.length, 1);
+            assert.ok(Object.keys(changed[0].data as object).includes("node901.conf"));
+        });
+
+        it("a small fabric keeps one ConfigMap and a plain configMap volume", () => {
+            const small = of(dev["router.yaml"], "v1", "ConfigMap");
+            assert.deepStrictEqual(small.map((c) => c.metadata.name), ["bgp-fabric-router"]);
+            const [smallDs] = of(dev["router.yaml"], "apps/v1", "DaemonSet");
+            assert.deepStrictEqual(spec(smallDs).template.spec.volumes.find((v: any) => v.name === "node-configs"), { name: "node-configs", configMap: { name: "bgp-fabric-router" } });
+        });
+    });
+
     describe("router DaemonSet", () => {
         const router = dev["router.yaml"];
         const [ns] = of(router, "v1", "Namespace");
@@ -202,12 +248,14 @@ describe("kubernetes: rendered objects", () => {
             assert.strictEqual((c.data as any)["k8s5.conf"], real.k8s5);
         });
 
-        it("hostNetwork, on the plan's nodes only, control-plane tolerated", () => {
+        it("hostNetwork, on the plan's nodes only (by hostname: matchFields allows one name), every taint tolerated", () => {
             assert.strictEqual(pod.hostNetwork, true);
             assert.strictEqual(pod.dnsPolicy, "ClusterFirstWithHostNet");
             const term = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
-            assert.deepStrictEqual(term.matchFields, [{ key: "metadata.name", operator: "In", values: nodesOf(devPlan).map((d) => d.name) }]);
-            assert.ok(pod.tolerations.some((t: any) => t.key === "node-role.kubernetes.io/control-plane" && t.operator === "Exists" && t.effect === "NoSchedule"));
+            assert.strictEqual(term.matchFields, undefined);
+            assert.deepStrictEqual(term.matchExpressions, [{ key: "kubernetes.io/hostname", operator: "In", values: nodesOf(devPlan).map((d) => d.name) }]);
+            // The router is the node's network: it must run on a node that is not Ready yet (no CNI, day one).
+            assert.deepStrictEqual(pod.tolerations, [{ operator: "Exists" }]);
         });
 
         it("init container picks the key of its node (spec.nodeName via the downward API) into an emptyDir at /etc/frr", () => {
@@ -235,13 +283,17 @@ describe("kubernetes: rendered objects", () => {
             assert.deepStrictEqual(frr.readinessProbe.exec.command, ["vtysh", "-c", "show bgp summary"]);
         });
 
-        it("a node's config change rolls the pods (config digest on the pod template)", () => {
+        it("a node's config change does not touch the DaemonSet (no digest rolls every router); the FRR container reloads its own key", () => {
             const a = placeholderNodeFrr(devPlan);
             const b = { ...a, k8s2: a.k8s2 + "! changed\n" };
-            const digest = (m: Record<string, string>) => (spec(of(renderKubernetes(devPlan, { nodeFrr: m })["router.yaml"], "apps/v1", "DaemonSet")[0]).template.metadata.annotations as any)["bgp-fabric/config-sha256"];
-            assert.match(digest(a), /^[0-9a-f]{64}$/);
-            assert.strictEqual(digest(a), digest({ ...a }));
-            assert.notStrictEqual(digest(a), digest(b));
+            const ds = (m: Record<string, string>) => of(renderKubernetes(devPlan, { nodeFrr: m })["router.yaml"], "apps/v1", "DaemonSet")[0];
+            assert.deepStrictEqual(ds(a), ds(b));
+            assert.deepStrictEqual(frr.env, [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }]);
+            assert.ok(frr.volumeMounts.some((m: any) => m.name === "node-configs" && m.mountPath === "/config" && m.readOnly === true));
+            const script: string = frr.command[2];
+            assert.match(script, /src="\/config\/\$\{NODE_NAME\}\.conf"/);
+            assert.match(script, /vtysh --dryrun -f \/etc\/frr\/candidate\.conf/);
+            assert.match(script, /frr-reload\.py --reload \/etc\/frr\/frr\.conf/);
         });
     });
 
@@ -301,6 +353,73 @@ describe("kubernetes: rendered objects", () => {
         });
     }
 
+    describe("DESIGN.md reference design 5, exactly (metallb-bgp)", () => {
+        const plan = planFabric(exampleConfig("ref5-external-router.yaml")!);
+        const files = renderKubernetes(plan);
+        const calico = files["calico.yaml"];
+        const metallb = files["metallb.yaml"];
+
+        it("no router.yaml (no host router), calico.yaml is the Installation alone: no BGPConfiguration, BGPPeer or ASN patch", () => {
+            assert.deepStrictEqual(Object.keys(files), ["calico.yaml", "metallb.yaml"]);
+            assert.deepStrictEqual(calico.map((o) => o.kind), ["Installation"]);
+        });
+
+        it("Installation: Calico's BGP Disabled, the pod pool over VXLAN with NAT outgoing; the operator's IPPool says vxlanMode Always", () => {
+            const [inst] = of(calico, "operator.tigera.io/v1", "Installation");
+            assert.strictEqual(spec(inst).calicoNetwork.bgp, "Disabled");
+            assert.deepStrictEqual(spec(inst).calicoNetwork.ipPools, [
+                { name: CALICO_POOL_NAME, cidr: "10.244.0.0/16", blockSize: 26, encapsulation: "VXLAN", natOutgoing: "Enabled", nodeSelector: "all()" },
+            ]);
+            assert.deepStrictEqual(spec(inst).calicoNetwork.nodeAddressAutodetectionV4, { cidrs: ["10.192.0.0/24"] });
+            const pool = expectedIpPool(plan);
+            assert.deepStrictEqual([spec(pool).ipipMode, spec(pool).vxlanMode, spec(pool).natOutgoing], ["Never", "Always", true]);
+        });
+
+        it("VXLANCrossSubnet when the stack says so", () => {
+            const c = exampleConfig("ref5-external-router.yaml")!;
+            c.kubernetes = { ...c.kubernetes, encapsulation: "VXLANCrossSubnet" };
+            const p = planFabric(c);
+            assert.strictEqual(spec(renderKubernetes(p)["calico.yaml"][0]).calicoNetwork.ipPools[0].encapsulation, "VXLANCrossSubnet");
+            assert.strictEqual(spec(expectedIpPool(p)).vxlanMode, "CrossSubnet");
+        });
+
+        it("one MetalLB BGPPeer for the router: iBGP, myASN 64512 = peerASN 64512, peerAddress 10.192.0.7, on the nodes cabled to it", () => {
+            const peers = of(metallb, "metallb.io/v1beta2", "BGPPeer");
+            assert.deepStrictEqual(
+                peers.map((p) => ({ name: p.metadata.name, spec: p.spec })),
+                [
+                    {
+                        name: "router1",
+                        spec: {
+                            myASN: 64512,
+                            peerASN: 64512,
+                            peerAddress: "10.192.0.7",
+                            holdTime: "3s",
+                            keepaliveTime: "1s",
+                            nodeSelectors: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["node1", "node2", "node3"] }] }],
+                        },
+                    },
+                ],
+            );
+        });
+
+        it("the pool 198.51.100.0/24 as an IPAddressPool, one BGPAdvertisement of /32s", () => {
+            assert.deepStrictEqual(of(metallb, "metallb.io/v1beta1", "IPAddressPool").map((p) => [p.metadata.name, spec(p).addresses]), [["public", ["198.51.100.0/24"]]]);
+            const ads = of(metallb, "metallb.io/v1beta1", "BGPAdvertisement");
+            assert.deepStrictEqual(ads.map((a) => a.spec), [{ ipAddressPools: ["public"], aggregationLength: 32 }]);
+        });
+
+        it("nodes of different ASNs towards one router: one BGPPeer per node ASN, each selecting its nodes", () => {
+            const c = exampleConfig("ref5-external-router.yaml")!;
+            c.nodes[2].asn = 64513;
+            const peers = of(renderKubernetes(planFabric(c))["metallb.yaml"], "metallb.io/v1beta2", "BGPPeer");
+            assert.deepStrictEqual(
+                peers.map((p) => [p.metadata.name, spec(p).myASN, spec(p).nodeSelectors[0].matchExpressions[0].values]),
+                [["router1-as64512", 64512, ["node1", "node2"]], ["router1-as64513", 64513, ["node3"]]],
+            );
+        });
+    });
+
     describe("DESIGN.md reference design 4, exactly", () => {
         const plan = planFabric(ref4Config());
         const files = renderKubernetes(plan);
@@ -325,7 +444,7 @@ describe("kubernetes: rendered objects", () => {
             const peers = of(all, "projectcalico.org/v3", "BGPPeer");
             assert.deepStrictEqual(peers.map((p) => p.metadata.name), ["k8s1-leaf1", "k8s1-leaf2", "k8s2-leaf1", "k8s2-leaf2", "k8s3-leaf1", "k8s3-leaf2"]);
             assert.ok(peers.every((p) => spec(p).asNumber === 63500));
-            assert.deepStrictEqual([...new Set(peers.map((p) => spec(p).peerIP))], ["10.20.0.2", "10.20.0.3"]);
+            assert.deepStrictEqual([...new Set(peers.map((p) => spec(p).peerIP))], ["192.168.9.204", "192.168.9.205"]);
         });
 
         it("MetalLB allocates 172.29.0.0/16 (avoidBuggyIPs) with the pinned VIPs reserved", () => {

@@ -5,6 +5,9 @@
 // v0.16.2 CRDs, Kubernetes v1.36.3 OpenAPI), unknown fields rejected.
 
 import assert from "assert";
+import * as fs from "fs";
+import YAML from "yaml";
+import { cachedUpstreamFile } from "../../components/upstream";
 import { planFabric } from "../../plan";
 import { KubeObject, expectedIpPool, placeholderNodeFrr, renderKubernetes, serviceForVip } from "../../render/kubernetes";
 import { SchemaSet, fabricConfigs, fetchSchemas, loadSchemas, metadataProblems } from "../support/schemas";
@@ -37,8 +40,16 @@ describe("kubernetes: objects validate against the pinned upstream schemas", fun
         schemas = loadSchemas(dir!);
     });
 
+    it("has MetalLB v0.16.2's own install (metallb-native.yaml) where installUpstream takes it by default", () => {
+        const file = cachedUpstreamFile("metallb", "v0.16.2");
+        const docs = YAML.parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS()).filter(Boolean);
+        assert.ok(docs.some((d: any) => d.kind === "Namespace" && d.metadata.name === "metallb-system"));
+        assert.ok(docs.some((d: any) => d.kind === "CustomResourceDefinition" && d.metadata.name === "ipaddresspools.metallb.io"));
+        assert.ok(docs.some((d: any) => d.kind === "DaemonSet" && d.metadata.name === "speaker" && /metallb\/speaker:v0\.16\.2/.test(JSON.stringify(d))));
+    });
+
     it("uses the pinned releases: tigera-operator v1.43.0 (Calico v3.32.0), MetalLB v0.16.2, Kubernetes v1.36.3", () => {
-        assert.strictEqual(schemas.stamp, "operator=v1.43.0 calico=v3.32.0 metallb=v0.16.2 kubernetes=v1.36.3");
+        assert.strictEqual(schemas.stamp, "operator=v1.43.0 calico=v3.32.0 metallb=v0.16.2 kubernetes=v1.36.3 upstream=metallb-native");
         for (const k of [
             "operator.tigera.io/v1|Installation",
             "projectcalico.org/v3|BGPConfiguration",
@@ -57,9 +68,9 @@ describe("kubernetes: objects validate against the pinned upstream schemas", fun
         }
     });
 
-    it("covers both routing modes", () => {
+    it("covers every routing mode", () => {
         const modes = new Set(configs.map((c) => planFabric(c.config).kubernetes.routing));
-        assert.deepStrictEqual([...modes].sort(), ["calico-bgp", "router-on-host"]);
+        assert.deepStrictEqual([...modes].sort(), ["calico-bgp", "metallb-bgp", "router-on-host"]);
     });
 
     for (const fc of configs) {

@@ -40,14 +40,14 @@ describe("policy fabric-bgp-sessions-agree", function () {
 
     it("refuses a switch config that lost a neighbor (k8s1 on leaf1:swp1)", async () => {
         const run = await runPolicies([bgpSessionsAgree], await missingNeighborStack());
-        assert.deepStrictEqual(messages(run, bgpSessionsAgree.name), ["session leaf1:swp1--k8s1:eth1: leaf1's frr.conf (create) has no neighbor swp1 for k8s1"]);
+        assert.deepStrictEqual(messages(run, bgpSessionsAgree.name), ["session leaf1:swp1--k8s1:eth1: leaf1's frr.conf (stdin) has no neighbor swp1 for k8s1"]);
         assert.match(run.violations[0].urn!, /command:remote:Command::leaf1-config$/);
     });
 
     it("refuses 'remote-as internal' towards an eBGP peer", async () => {
         const run = await runPolicies([bgpSessionsAgree], await internalRemoteAsStack());
         assert.deepStrictEqual(messages(run, bgpSessionsAgree.name), [1, 2, 3, 4].map(
-            (i) => `session spine1:swp${i}--leaf${i}:swp51: spine1's frr.conf (create) has 'remote-as internal' for neighbor swp${i}, but leaf${i} is AS 6510${i} (eBGP)`,
+            (i) => `session spine1:swp${i}--leaf${i}:swp51: spine1's frr.conf (stdin) has 'remote-as internal' for neighbor swp${i}, but leaf${i} is AS 6510${i} (eBGP)`,
         ));
     });
 
@@ -55,7 +55,7 @@ describe("policy fabric-bgp-sessions-agree", function () {
         const stack = editSwitchConf(await programStack(stackConfigOf(REF3)), "leaf1-config", (t) => t.replace("remote-as 4200000000", "remote-as 4200000009"));
         const run = await runPolicies([bgpSessionsAgree], stack);
         assert.deepStrictEqual(messages(run, bgpSessionsAgree.name), [
-            "session leaf1:swp1--node1:eth1: leaf1's frr.conf (create) has 'remote-as 4200000009' for neighbor 10.0.101.10, but node1 is AS 4200000000",
+            "session leaf1:swp1--node1:eth1: leaf1's frr.conf (stdin) has 'remote-as 4200000009' for neighbor 10.0.101.10, but node1 is AS 4200000000",
         ]);
     });
 
@@ -65,7 +65,7 @@ describe("policy fabric-bgp-sessions-agree", function () {
         });
         const run = await runPolicies([bgpSessionsAgree], stack);
         assert.deepStrictEqual(messages(run, bgpSessionsAgree.name), [`k8s3: its frr.conf (data["k8s3.conf"]) says 'router bgp 4200000099', but k8s3 is AS 4200000002`]);
-        assert.match(run.violations[0].urn!, /ConfigMap::dev-networking-router:bgp-fabric-router\/bgp-fabric-router$/);
+        assert.match(run.violations[0].urn!, /ConfigMap::dev-networking-router-configmap-bgp-fabric-router-bgp-fabric-router$/);
     });
 
     it("refuses calico-bgp objects that disagree with the sessions (ref4: node ASN annotation, BGPPeer address)", async () => {
@@ -94,7 +94,7 @@ describe("policy fabric-bgp-multipath-relax", function () {
     it("refuses a switch config without multipath-relax", async () => {
         const run = await runPolicies([bgpMultipathRelax], await noMultipathStack());
         assert.deepStrictEqual(messages(run, bgpMultipathRelax.name), [
-            "spine1: 'bgp bestpath as-path multipath-relax' is missing from 'router bgp 65000' in its frr.conf (create); the leafs have different ASNs (65101, 65102, 65103 and 65104), so without it traffic is not spread over equal-cost paths through different leafs",
+            "spine1: 'bgp bestpath as-path multipath-relax' is missing from 'router bgp 65000' in its frr.conf (stdin); the leafs have different ASNs (65101, 65102, 65103 and 65104), so without it traffic is not spread over equal-cost paths through different leafs",
         ]);
         assert.match(run.violations[0].urn!, /command:remote:Command::spine1-config$/);
     });

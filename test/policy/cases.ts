@@ -15,7 +15,7 @@ import { ROOT } from "../support/fixtures";
 import { Recorded, RecordedStack, componentStack, programStack, stackConfigOf } from "./harness";
 
 export const DEV = "Pulumi.dev.yaml";
-export const REF4 = "examples/ref4-calico-metallb-vendor.yaml";
+export const REF4 = "examples/ref4-reinterpreted-with-spine.yaml";
 export const REF3 = "examples/ref3-two-tier-calico.yaml";
 
 /** The plan of a stack file, to build components from (and to get wrong on purpose). */
@@ -35,7 +35,7 @@ export function editSwitchConf(stack: RecordedStack, command: string, edit: (tex
     const s = stack.clone();
     const r = s.byName(command, "command:remote:Command");
     const change = (v: any) => (typeof v === "string" ? edit(v) : v && v.value !== undefined ? { ...v, value: edit(v.value) } : v);
-    for (const f of ["create", "update"]) {
+    for (const f of ["stdin", "create", "update"]) {
         r.inputs[f] = change(r.inputs[f]);
         r.outputs[f] = change(r.outputs[f]);
     }
@@ -188,7 +188,7 @@ export async function plaintextSecretsStack(): Promise<RecordedStack> {
     return componentStack(plan, stackConfigOf(DEV), {}, {}, (fabric) => {
         const leaf1 = plan.devices.find((d) => d.name === "leaf1")!;
         const scripts = switchScripts(plan, "leaf1", { passwords: { spine1: "s3cret-fabric", spine2: "s3cret-fabric" } })!;
-        deviceApplyCommand("leaf1-unmarked", { connection: deviceConnection(leaf1, { user: "root" }), script: scripts.apply, deleteScript: scripts.destroy, containsSecrets: false }, fabric);
+        deviceApplyCommand("leaf1-unmarked", { connection: deviceConnection(leaf1, { user: "root" }), script: scripts.apply, containsSecrets: false }, fabric);
         new remote.Command("push-key", {
             connection: { host: "10.10.0.11", user: "root", privateKey: pulumi.secret(TEST_KEY) },
             create: `install -m 600 /dev/stdin /root/.ssh/id_ed25519 <<'EOF'\n${TEST_KEY}\nEOF`,
@@ -196,6 +196,27 @@ export async function plaintextSecretsStack(): Promise<RecordedStack> {
     });
 }
 
+export const REF5 = "examples/ref5-external-router.yaml";
+
+/**
+ * ref3 (calico-bgp: Calico's BIRD peers with the leafs) with a MetalLB BGPPeer
+ * that makes node1's speaker peer with leaf1 too: two sessions from node1 to leaf1.
+ */
+export async function twoSpeakersStack(): Promise<RecordedStack> {
+    const s = (await programStack(stackConfigOf(REF3))).clone();
+    const pool = s.find((r) => r.type === "kubernetes:projectcalico.org/v3:BGPPeer");
+    const body = {
+        apiVersion: "metallb.io/v1beta2",
+        kind: "BGPPeer",
+        metadata: { name: "leaf1", namespace: "metallb-system" },
+        spec: { myASN: 4200000000, peerASN: 65101, peerAddress: "10.0.101.1", nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "node1" } }] },
+    };
+    const type = "kubernetes:metallb.io/v1beta2:BGPPeer";
+    const name = `${pool.name}-extra-bgppeer`;
+    const urn = pool.urn.replace(/kubernetes:projectcalico\.org\/v3:BGPPeer::[^:]+$/, `${type}::${name}`);
+    s.resources.push({ ...pool, urn, type, name, inputs: structuredClone(body), outputs: structuredClone(body) });
+    return s;
+}
 
 /** One violating stack per policy: what docs/policy.md quotes (test/policy/print-messages.ts prints them). */
 export interface DocExample {
@@ -211,6 +232,7 @@ export const DOC_EXAMPLES: DocExample[] = [
     { policy: "fabric-prefixes-disjoint", config: () => overlappingRef4Config(), stack: overlappingRef4 },
     { policy: "fabric-bgp-sessions-agree", config: () => stackConfigOf(DEV), stack: missingNeighborStack },
     { policy: "fabric-bgp-multipath-relax", config: () => stackConfigOf(DEV), stack: noMultipathStack },
+    { policy: "fabric-one-speaker-per-router", config: () => stackConfigOf(REF3), stack: twoSpeakersStack },
     { policy: "fabric-vips-in-pools", config: () => stackConfigOf(DEV), stack: () => servicesStack({ name: "shop", ip: "172.30.0.9" }) },
     { policy: "fabric-ssh-keys-only", config: () => stackConfigOf(DEV), stack: passwordCommandStack },
     { policy: "fabric-ssh-host-key-pinned", config: () => stackConfigOf(DEV), stack: devStack },

@@ -6,10 +6,9 @@
 //   properties and each RegisterResourceOutputs request's outputs as the SDK
 //   serialized them (secrets as the engine's secret objects, preview
 //   unknowns as the engine's unknown sentinels), with the parent URN.
-// - The Kubernetes provider registers every object of a yaml/v2 ConfigGroup
-//   as a resource of its own (a DaemonSet is a kubernetes:apps/v1:DaemonSet);
-//   mocks do not run providers, so `expandConfigGroups` registers them the
-//   same way: the object as inputs, the ConfigGroup as parent.
+// - Every Kubernetes object is a resource of its own type (a DaemonSet is a
+//   kubernetes:apps/v1:DaemonSet, components/kube-object.ts), so the program
+//   registers exactly what the engine hands the pack.
 // - Policy arguments are built with @pulumi/policy's own deserializer and
 //   proxy, exactly as its gRPC server builds them (server.js): validations
 //   get secrets unwrapped, remediations get them as `Secret` values; touching
@@ -88,7 +87,12 @@ export class RecordedStack {
 /** `fabric:*` stack config as the engine passes it to a program or a policy pack: objects as JSON text. */
 export function stackConfigOf(file: string): Record<string, string> {
     const doc = YAML.parse(fs.readFileSync(path.resolve(ROOT, file), "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const c = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    // The pack judges bgp-fabric's own objects: the upstream installs are taken as
+    // present (installUpstream: false), so no local tigera-operator manifest is needed.
+    const k = c["fabric:kubernetes"] ? JSON.parse(c["fabric:kubernetes"]) : {};
+    c["fabric:kubernetes"] = JSON.stringify({ ...k, installUpstream: false });
+    return c;
 }
 
 /** Install the mocks and a recorder on the mock monitor. */
@@ -137,24 +141,6 @@ function computedUnknowns(type: string): Record<string, string> {
     return type.startsWith("command:") ? { stdout: UNKNOWN, stderr: UNKNOWN } : {};
 }
 
-/** Every object of each yaml/v2 ConfigGroup as a child resource, as the Kubernetes provider registers them. */
-export function expandConfigGroups(resources: Recorded[]): Recorded[] {
-    const out: Recorded[] = [];
-    for (const r of resources) {
-        out.push(r);
-        if (r.type !== "kubernetes:yaml/v2:ConfigGroup") continue;
-        for (const o of (r.inputs.objs ?? []) as any[]) {
-            const [group, version] = String(o.apiVersion).includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];
-            const type = `kubernetes:${group}/${version}:${o.kind}`;
-            const name = `${r.name}:${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
-            const [stackPart, project, chain] = r.urn.split("::");
-            const urn = `${stackPart}::${project}::${chain.split("$").pop()}$${type}::${name}`;
-            out.push({ urn, type, name, custom: true, parent: r.urn, inputs: o, outputs: o });
-        }
-    }
-    return out;
-}
-
 export interface StackOptions {
     preview?: boolean;
     stack?: string;
@@ -170,7 +156,7 @@ export async function programStack(config: Record<string, string>, opts: StackOp
     await Promise.all(Object.values(exports).map((o) => new Promise((resolve) => o.apply(resolve))));
     await settle();
     pulumi.runtime.setAllConfig({});
-    return new RecordedStack(expandConfigGroups(resources), config, opts.secretKeys ?? []);
+    return new RecordedStack(resources, config, opts.secretKeys ?? []);
 }
 
 /**
@@ -190,7 +176,7 @@ export async function componentStack(
     const fabric = new Fabric(plan.name, { plan, ssh: { user: "root" }, kubernetes: { renderDirectory: "/tmp/bgp-fabric-policy-test" }, ...args });
     extra?.(fabric);
     await settle([fabric]);
-    return new RecordedStack(expandConfigGroups(resources), config);
+    return new RecordedStack(resources, config);
 }
 
 // ---------------------------------------------------------------------------

@@ -97,7 +97,7 @@ describe("policy pack: where the stack policies get the plan", function () {
         assert.deepStrictEqual(noPlan.map((v) => v.policy), STACK_POLICIES);
         assert.strictEqual(
             noPlan[0].message,
-            "cannot plan the stack's fabric:* config to check Fabric 'dev' against: fabric:spines: must be a list; fabric:leafs: must be a list; fabric:nodes: must be a list",
+            "cannot plan the stack's fabric:* config to check Fabric 'dev' against: fabric:leafs: at least one leaf is required",
         );
     });
 

@@ -10,6 +10,10 @@ export interface Registered {
     inputs: Record<string, any>;
     /** Top-level input names that arrived as secrets. */
     secretInputs: string[];
+    /** The provider reference (`urn::id`) the resource was registered with, if any. */
+    provider?: string;
+    /** Set for a read of an existing object (`Resource.get`): its ID. */
+    readId?: string;
 }
 
 /** The engine's marker for a secret value on the wire: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
@@ -38,7 +42,7 @@ export class MockRecorder {
             {
                 newResource: (args) => {
                     const { inputs, secret } = unwrap(args.inputs);
-                    this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: secret });
+                    this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: secret, provider: args.provider, readId: args.id || undefined });
                     // In a preview a provider knows nothing yet: return only the inputs back.
                     return { id: preview ? undefined : `${args.name}-id`, state: preview ? {} : args.inputs };
                 },

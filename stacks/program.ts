@@ -1,0 +1,42 @@
+// The stack program as a function: config → plan → Fabric → outputs. The
+// Pulumi CLI runs it through stacks/index.ts (Pulumi.yaml `main`); the
+// Automation API runs the same function as an inline program (engine/).
+// A config with problems stops here, every problem listed, before any
+// resource is registered: nothing is half-applied.
+
+import * as pulumi from "@pulumi/pulumi";
+import { Fabric } from "../components";
+import { FabricConfigError, planFabric } from "../plan";
+import { readFabricConfig } from "./config";
+
+export interface StackOutputs {
+    asns: pulumi.Output<Record<string, number>>;
+    loopbacks: pulumi.Output<Record<string, string>>;
+    vips: pulumi.Output<Record<string, { cidr: string; vips: Record<string, string> }>>;
+    bgpSessions: Fabric["bgpSessions"];
+}
+
+export function fabricProgram(): StackOutputs {
+    const { config, secrets } = readFabricConfig();
+    const devices = config.apply?.devices ?? true;
+    const problems: string[] = [];
+    if (typeof devices !== "boolean") problems.push(`fabric:apply.devices: ${JSON.stringify(devices)} must be true or false`);
+    let fabricPlan;
+    try {
+        fabricPlan = planFabric(config);
+    } catch (err) {
+        if (!(err instanceof FabricConfigError)) throw err;
+        problems.push(...err.errors.map((e) => `${e.field}: ${e.message}`));
+    }
+    if (problems.length || !fabricPlan) {
+        throw new pulumi.RunError(`the fabric config has ${problems.length} problem(s):\n` + problems.map((p) => `  ${p}`).join("\n"));
+    }
+    const fabric = new Fabric(fabricPlan.name, {
+        plan: fabricPlan,
+        ssh: { user: config.ssh?.user, privateKey: secrets.sshPrivateKey },
+        bgpPasswords: secrets.bgpPasswords,
+        kubernetes: { kubeconfig: secrets.kubeconfig, renderDirectory: config.kubernetes?.renderDirectory },
+        devices,
+    });
+    return { asns: fabric.asns, loopbacks: fabric.loopbacks, vips: fabric.vips, bgpSessions: fabric.bgpSessions };
+}

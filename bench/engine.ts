@@ -15,14 +15,13 @@ import YAML from "yaml";
 import { planFabric, readStackFile } from "../plan";
 import { renderKubernetes } from "../render/kubernetes";
 import { nodeRouterConfigs } from "../components/cluster-networking";
-import { engineMissing, runEngine } from "../test/support/engine";
+import { KUBERNETES_ONLY, engineMissing, runEngine } from "../test/support/engine";
 import { ROOT } from "../test/support/fixtures";
 import { kubeBinaries, startKubeControlPlane } from "../test/support/kube-control-plane";
 import { fetchSchemas } from "../test/support/schemas";
 import { syntheticFabric } from "./fabric-config";
 import { fmt } from "./measure";
 
-const KUBERNETES_ONLY = { "fabric:apply.devices": false, "fabric:kubernetes.installUpstream": false };
 
 export async function benchEngine(): Promise<void> {
     console.log("real engine, Kubernetes half (kube-apiserver v1.36.3 on loopback; devices left out):");

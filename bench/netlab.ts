@@ -33,14 +33,14 @@ import { FabricPlan, planFabric } from "../plan";
 import { syntheticFabric } from "./fabric-config";
 import { fmt } from "./measure";
 import { ScaleResult, Size, loadavg, measureScale } from "./scale";
+import { bgpFabricCacheDir } from "../components/upstream";
 
 const ROOT = path.resolve(__dirname, "..");
 
 const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : fmt(ms));
 
 export function netlabVenv(): string {
-    const cache = process.env.BGP_FABRIC_CACHE || path.join(os.homedir(), ".cache", "bgp-fabric");
-    return path.join(cache, "netlab-venv");
+    return path.join(bgpFabricCacheDir(), "netlab-venv");
 }
 
 export function netlabBin(): string {

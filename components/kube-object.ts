@@ -43,9 +43,12 @@ export function kubeResource(name: string, o: KubeObject, opts: pulumi.CustomRes
     }
 }
 
+/** The resource (plural) name of a kind: every kind we render pluralises regularly (IPAddressPool → ipaddresspools). */
+export function kindPlural(kind: string): string {
+    return `${kind.toLowerCase()}s`;
+}
+
 /** `<plural>.<group>` of a custom kind: the CRD that must exist before the object. */
 export function crdName(o: Pick<KubeObject, "apiVersion" | "kind">): string {
-    const group = o.apiVersion.split("/")[0];
-    // Every custom kind we render pluralises regularly (IPAddressPool → ipaddresspools, BGPPeer → bgppeers).
-    return `${o.kind.toLowerCase()}s.${group}`;
+    return `${kindPlural(o.kind)}.${o.apiVersion.split("/")[0]}`;
 }

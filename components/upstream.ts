@@ -14,9 +14,14 @@ export interface UpstreamManifests {
     metallb: string;
 }
 
+/** The project's cache outside the repo, as scripts/env.sh sets it (`${BGP_FABRIC_CACHE:-~/.cache/bgp-fabric}`). */
+export function bgpFabricCacheDir(): string {
+    return process.env.BGP_FABRIC_CACHE || path.join(os.homedir(), ".cache", "bgp-fabric");
+}
+
 /** Where scripts/fetch-schemas.sh keeps the pinned upstream installs. */
 export function upstreamCacheDir(): string {
-    return path.join(process.env.BGP_FABRIC_CACHE ?? path.join(os.homedir(), ".cache", "bgp-fabric"), "schemas", "upstream");
+    return path.join(bgpFabricCacheDir(), "schemas", "upstream");
 }
 
 /** The cached file of a pinned release: `<cache>/upstream/<metallb-native|tigera-operator>-<version>.yaml`. */

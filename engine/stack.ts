@@ -6,10 +6,10 @@
 // encrypted in the stack's config and never written in plain text.
 
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { bgpFabricCacheDir } from "../components/upstream";
 import { fabricProgram } from "../stacks/program";
 
 export const PROJECT = "bgp-fabric";
@@ -31,7 +31,7 @@ export interface EngineStackOptions {
 
 /** The toolchain of scripts/env.sh: the CLI, its plugins and the non-interactive settings. */
 export function engineEnv(workDir: string, backendUrl?: string): Record<string, string> {
-    const cache = process.env.BGP_FABRIC_CACHE ?? path.join(os.homedir(), ".cache", "bgp-fabric");
+    const cache = bgpFabricCacheDir();
     return {
         BGP_FABRIC_CACHE: cache,
         PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(cache, "pulumi-home"),
@@ -46,7 +46,7 @@ export function engineEnv(workDir: string, backendUrl?: string): Record<string, 
 
 /** The CLI of scripts/install-pulumi.sh, or why it is not there. */
 export function pulumiCli(): { ok: true; path: string } | { ok: false; missing: string } {
-    const cache = process.env.BGP_FABRIC_CACHE ?? path.join(os.homedir(), ".cache", "bgp-fabric");
+    const cache = bgpFabricCacheDir();
     const cli = path.join(cache, "bin", "pulumi");
     return fs.existsSync(cli) ? { ok: true, path: cli } : { ok: false, missing: `the Pulumi CLI (${cli}; scripts/install-pulumi.sh builds it)` };
 }

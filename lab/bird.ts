@@ -42,10 +42,13 @@ const TIMERS = (keepalive: number, hold: number) =>
  * spines). `password`: the external router's `bgpPassword` (TCP MD5 on each
  * of its sessions), as the stack declares it.
  */
-export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance, password?: string): string {
-    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password)) throw new Error(`${d.name}: the lab's BIRD takes a BGP password of printable characters without spaces or quotes`);
-    const out = [
-        `# bgp-fabric lab: external router ${d.name} (AS ${d.asn}) -- an upstream router: import all, export none`,
+/**
+ * The head of a BIRD playing a router that is not ours: its id and log, and
+ * every route it learns into its kernel table (ECMP merged), none out of it.
+ */
+export function routerPreamble(d: PlannedDevice, inst: BirdInstance, heading: string): string[] {
+    return [
+        `# bgp-fabric lab: ${heading}`,
         `router id ${d.loopback};`,
         `log "${inst.log}" all;`,
         "protocol device { scan time 10; }",
@@ -56,6 +59,11 @@ export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: B
         "  scan time 10;",
         "}",
     ];
+}
+
+export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance, password?: string): string {
+    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password)) throw new Error(`${d.name}: the lab's BIRD takes a BGP password of printable characters without spaces or quotes`);
+    const out = routerPreamble(d, inst, `external router ${d.name} (AS ${d.asn}) -- an upstream router: import all, export none`);
     if (d.neighbors.some((n) => n.bfd)) {
         out.push("protocol bfd {", '  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };', "}");
     }

@@ -14,7 +14,7 @@
 import { FabricPlan, PlannedDevice } from "../plan";
 import { contains, parseAddress, parseCidr } from "../plan/ipv4";
 import { KubeObject } from "../render/kubernetes";
-import { BirdInstance, birdProtocolName } from "./bird";
+import { BirdInstance, birdProtocolName, routerPreamble } from "./bird";
 import { frrHead, of } from "./calico-speaker";
 
 const spec = (o: KubeObject) => (o.spec ?? {}) as any;
@@ -111,18 +111,7 @@ export function metallbSpeakerFrr(objects: KubeObject[], node: string, nodeIp: s
 /** BIRD playing a rack router that is not ours (metallb-bgp): one BGP protocol per node it peers with. */
 export function rackRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance): string {
     if (!d.address) throw new Error(`${d.name}: no address in its rack subnet`);
-    const out = [
-        `# bgp-fabric lab: ${d.name} (AS ${d.asn}), a router of the rack that is not ours -- import all, export none`,
-        `router id ${d.loopback};`,
-        `log "${inst.log}" all;`,
-        "protocol device { scan time 10; }",
-        "protocol kernel {",
-        "  ipv4 { import none; export all; };",
-        "  merge paths on;",
-        "  learn off;",
-        "  scan time 10;",
-        "}",
-    ];
+    const out = routerPreamble(d, inst, `${d.name} (AS ${d.asn}), a router of the rack that is not ours -- import all, export none`);
     for (const n of d.neighbors) {
         if (!n.address) throw new Error(`${d.name}: neighbor ${n.device} has no address`);
         out.push(

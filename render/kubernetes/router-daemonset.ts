@@ -171,26 +171,20 @@ export function routerConfigMaps(plan: FabricPlan, nodeFrr: Record<string, strin
 
     const common: Record<string, string> = { daemons: frrDaemons(plan), "vtysh.conf": VTYSH_CONF };
     const size = (kv: [string, string]) => kv[0].length + kv[1].length;
+    const big = texts.find(([name, text]) => size([nodeConfigKey(name), text]) > CONFIGMAP_DATA_BUDGET);
+    if (big) throw new Error(`router DaemonSet: ${big[0]}'s frr.conf alone is larger than a ConfigMap may be`);
     let shards = 1;
     for (;;) {
         const bytes = new Array<number>(shards).fill(0);
         bytes[0] += Object.entries(common).reduce((n, kv) => n + size(kv), 0);
         for (const [name, text] of texts) bytes[nameHash(name) & (shards - 1)] += size([nodeConfigKey(name), text]);
         if (Math.max(...bytes) <= CONFIGMAP_DATA_BUDGET) break;
-        if (texts.some(([name, text]) => size([nodeConfigKey(name), text]) > CONFIGMAP_DATA_BUDGET)) throw new Error("router DaemonSet: one node's frr.conf alone is larger than a ConfigMap may be");
         shards *= 2;
     }
     const data: Record<string, string>[] = Array.from({ length: shards }, () => ({}));
     for (const [name, text] of texts) data[nameHash(name) & (shards - 1)][nodeConfigKey(name)] = text;
     Object.assign(data[0], common);
     return data.map((d, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: metadata(plan, "router", routerConfigMapName(i), ROUTER_NAMESPACE), data: d }));
-}
-
-/** The one ConfigMap of a fabric small enough for one (tests, the lab). */
-export function routerConfigMap(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject {
-    const [cm, ...more] = routerConfigMaps(plan, nodeFrr);
-    if (more.length) throw new Error(`router DaemonSet: ${more.length + 1} ConfigMaps (routerConfigMaps)`);
-    return cm;
 }
 
 /** The node-configs volume: the ConfigMap, or every shard projected into one directory. */

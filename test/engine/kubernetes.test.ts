@@ -17,14 +17,13 @@ import { RunReport } from "../../engine/run";
 import { setPath } from "../../engine/stack";
 import { FabricPlan, loadStackConfig, planFabric } from "../../plan";
 import { CALICO_ASN_ANNOTATION, KubeObject, ROUTER_NAMESPACE, renderKubernetes } from "../../render/kubernetes";
-import { engineMissing, notIn, objectPath, runEngine } from "../support/engine";
+import { KUBERNETES_ONLY, engineMissing, notIn, objectPath, runEngine } from "../support/engine";
 import { ROOT, exampleFiles } from "../support/fixtures";
 import { KubeControlPlane, kubeBinaries, startKubeControlPlane, waitFor } from "../support/kube-control-plane";
 import { fetchSchemas } from "../support/schemas";
 import { isRoot, requireCapability } from "../support/skip";
 
 /** The cluster already runs the operators (the suite installs their CRDs and MetalLB's namespace). */
-const KUBERNETES_ONLY = { "fabric:apply.devices": false, "fabric:kubernetes.installUpstream": false };
 
 interface Case {
     name: string;
@@ -180,7 +179,8 @@ describe("real engine: the Kubernetes half applied to a real API server", functi
                 const index = before.devices.filter((d) => d.role === "node").findIndex((d) => d.name === node);
                 const pin = { [`fabric:nodes[${index}].asn`]: 4200000101 };
                 const after = planOf(c, pin);
-                const changed = objectsOf(after).filter((o, i) => JSON.stringify(o) !== JSON.stringify(objectsOf(before)[i]));
+                const previous = objectsOf(before);
+                const changed = objectsOf(after).filter((o, i) => JSON.stringify(o) !== JSON.stringify(previous[i]));
                 const preview = await runEngine(cp!, "preview", { ...run, set: { ...c.set, ...pin }, diff: true });
                 assertOk(preview);
                 assert.ok(changed.length > 0 && changed.every((o) => o.kind === "Node" || o.metadata.name.includes(node) || o.kind === "ConfigMap"), changed.map(id).join(", "));

@@ -8,28 +8,17 @@
 // That one skip is allowed even under CI=true (CI cannot have that plugin);
 // every other missing capability follows test/support/skip.ts.
 
-import { execFileSync, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { RunReport } from "../../engine/run";
-import { engineEnv, pulumiCli } from "../../engine/stack";
+import { pulumiCli } from "../../engine/stack";
 import { LabLocation, mgmtNsName } from "../../lab/env";
+import { ENGINE_PROCESS_ENV, engineArgs, installedPlugins, parseReport } from "../support/engine";
 import { ROOT } from "../support/fixtures";
+import { skipWhereAbsent } from "../support/skip";
 
 export const COMMAND_PROVIDER_VERSION: string = require("@pulumi/command/package.json").version;
-
-function installedPlugins(): { kind: string; name: string; version: string }[] {
-    const cli = pulumiCli();
-    if (!cli.ok) return [];
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
-    try {
-        const env = { ...process.env, ...engineEnv(tmp) };
-        return JSON.parse(execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]");
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-    }
-}
 
 /** Is the command resource plugin the SDK needs installed (`pulumi plugin ls`)? */
 export function commandPluginPresent(): boolean {
@@ -38,9 +27,7 @@ export function commandPluginPresent(): boolean {
 
 /** The one skip allowed under CI: without the command plugin the switch half cannot run through the engine. */
 export function skipWithoutCommandPlugin(ctx: Mocha.Context): void {
-    if (pulumiCli().ok && commandPluginPresent()) return;
-    console.log(`      the command ${COMMAND_PROVIDER_VERSION} resource plugin is missing (\`pulumi plugin ls\` lists none; no registry here serves it): this suite did not run`);
-    ctx.skip();
+    skipWhereAbsent(ctx, pulumiCli().ok && commandPluginPresent(), `the command ${COMMAND_PROVIDER_VERSION} resource plugin is missing (\`pulumi plugin ls\` lists none; no registry here serves it): this suite did not run`);
 }
 
 export interface LabEngineRun {
@@ -66,11 +53,8 @@ export interface LabEngineResult {
 
 /** One engine operation (cli/engine.ts --json) inside the lab's management namespace. */
 export async function runEngineInLab(loc: LabLocation, operation: "up" | "preview" | "destroy", run: LabEngineRun): Promise<LabEngineResult> {
-    const args = ["netns", "exec", mgmtNsName(loc), process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "cli/engine.ts"), operation, "--config", run.config, "--work", run.work, "--json"];
-    if (run.diff) args.push("--diff");
-    for (const [k, v] of Object.entries(run.set ?? {})) args.push("--set", `${k}=${JSON.stringify(v)}`);
-    for (const [k, f] of Object.entries(run.secretFiles ?? {})) args.push("--secret", `${k}=@${f}`);
-    const child = spawn("ip", args, { detached: true, stdio: ["ignore", "pipe", "pipe"], cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") } });
+    const args = ["netns", "exec", mgmtNsName(loc), process.execPath, ...engineArgs(operation, run, run.secretFiles)];
+    const child = spawn("ip", args, { detached: true, stdio: ["ignore", "pipe", "pipe"], cwd: ROOT, env: ENGINE_PROCESS_ENV });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
@@ -98,13 +82,8 @@ export async function runEngineInLab(loc: LabLocation, operation: "up" | "previe
     done = true;
     clearTimeout(timer);
     await poll;
-    const line = stdout.trim().split("\n").pop() ?? "";
-    let report: RunReport | undefined;
-    try {
-        report = JSON.parse(line) as RunReport;
-    } catch {
-        if (!killed) throw new Error(`engine ${operation} printed no report (exit ${code}):\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
-    }
+    const report = parseReport(stdout);
+    if (!report && !killed) throw new Error(`engine ${operation} printed no report (exit ${code}):\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
     return { report, killed, code, stdout, stderr };
 }
 

@@ -7,9 +7,8 @@ import { FabricConfig, FabricConfigError, planFabric } from "../../plan";
 import { devConfig } from "../support/fixtures";
 
 /** Plan a mutated dev config and return its errors as `field: message` lines. */
-export function errorsOf(mutate: (c: FabricConfig) => void): string[] {
-    const c = devConfig();
-    mutate(c);
+/** Every problem the planner reports for a config, as `field: message`. */
+export function configErrors(c: FabricConfig): string[] {
     try {
         planFabric(c);
     } catch (err) {
@@ -17,6 +16,13 @@ export function errorsOf(mutate: (c: FabricConfig) => void): string[] {
         return err.errors.map((e) => `${e.field}: ${e.message}`);
     }
     return [];
+}
+
+/** The problems of the dev stack's config after `mutate`. */
+export function errorsOf(mutate: (c: FabricConfig) => void): string[] {
+    const c = devConfig();
+    mutate(c);
+    return configErrors(c);
 }
 
 /**

@@ -6,10 +6,10 @@ import assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FabricConfig, FabricConfigError, FabricPlan, planFabric, readStackFile } from "../../plan";
+import { FabricConfig, FabricPlan, planFabric, readStackFile } from "../../plan";
 import { nearestKey } from "../../plan/keys";
 import { devConfig } from "../support/fixtures";
-import { calico } from "./invalid-configs";
+import { calico, configErrors } from "./invalid-configs";
 
 const device = (plan: FabricPlan, name: string) => {
     const d = plan.devices.find((x) => x.name === name);
@@ -17,15 +17,6 @@ const device = (plan: FabricPlan, name: string) => {
     return d;
 };
 
-function errors(c: FabricConfig): string[] {
-    try {
-        planFabric(c);
-    } catch (err) {
-        assert.ok(err instanceof FabricConfigError, String(err));
-        return err.errors.map((e) => `${e.field}: ${e.message}`);
-    }
-    return [];
-}
 
 /** Design 4's rack: two vendor leafs sharing 192.168.9.192/28, SVIs .204/.205, gateway .206, nodes .193–.195. */
 function vendorPair(extra: Partial<FabricConfig> = {}): FabricConfig {
@@ -128,7 +119,7 @@ describe("planner: someone else's switches keep their port names", () => {
     it("still wants Linux names on the ports it configures, on either end of a fabric link", () => {
         const d = devConfig();
         d.links = [["spine1:Ethernet1/1", "leaf1:swp51"]];
-        assert.ok(errors(d).some((e) => /^fabric:links\[0\]\[0\]: 'Ethernet1\/1' is not a Linux interface name/.test(e)), errors(d).join("\n"));
+        assert.ok(configErrors(d).some((e) => /^fabric:links\[0\]\[0\]: 'Ethernet1\/1' is not a Linux interface name/.test(e)), configErrors(d).join("\n"));
     });
 });
 
@@ -160,7 +151,7 @@ describe("planner: a fabric with no spine of ours", () => {
         delete (c as Partial<FabricConfig>).nodes;
         assert.strictEqual(planFabric(c).devices.filter((d) => d.role === "node").length, 0);
         delete (c as Partial<FabricConfig>).leafs;
-        assert.deepStrictEqual(errors(c).filter((e) => e.startsWith("fabric:leafs")), ["fabric:leafs: at least one leaf is required"]);
+        assert.deepStrictEqual(configErrors(c).filter((e) => e.startsWith("fabric:leafs")), ["fabric:leafs: at least one leaf is required"]);
     });
 });
 
@@ -220,7 +211,7 @@ describe("planner: zero-based names", () => {
         const c = devConfig();
         c.leafs[0].name = "leaf0";
         c.nodes = c.nodes.map((n) => ({ ...n, uplinks: n.uplinks.map((u) => u.replace(/^leaf1:/, "leaf0:")) }));
-        const all = errors(c);
+        const all = configErrors(c);
         assert.ok(all.length > 0);
         assert.ok(!all.some((e) => /no number/.test(e)), all.join("\n"));
         assert.deepStrictEqual(all, [
@@ -244,7 +235,7 @@ describe("planner: unknown keys", () => {
         c.leafs[1].mgmt.hots = "10.10.0.22";
         c.kubernetes.routng = "calico-bgp";
         c.bogus = true;
-        assert.deepStrictEqual(errors(c).filter((e) => /unknown key/.test(e)), [
+        assert.deepStrictEqual(configErrors(c).filter((e) => /unknown key/.test(e)), [
             "fabric:bogus: unknown key (known keys: addressing, apply, asn, bgp, externalRouters, kubernetes, leafs, links, loadBalancerPools, name, nodes, numbering, spines, ssh)",
             "fabric:kubernetes.routng: unknown key; did you mean 'routing'?",
             "fabric:leafs[0].asnn: unknown key; did you mean 'asn'?",
@@ -256,7 +247,7 @@ describe("planner: unknown keys", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "keys-")), "Pulumi.typo.yaml");
         const dev = fs.readFileSync(path.join(__dirname, "../../Pulumi.dev.yaml"), "utf8");
         fs.writeFileSync(file, dev.replace("  fabric:name: dev\n", "  fabric:name: dev\n  fabric:kubernetess: { routing: calico-bgp }\n  aws:region: eu-west-1\n"));
-        assert.deepStrictEqual(errors(readStackFile({ config: file }).config), ["fabric:kubernetess: unknown key; did you mean 'kubernetes'?"]);
+        assert.deepStrictEqual(configErrors(readStackFile({ config: file }).config), ["fabric:kubernetess: unknown key; did you mean 'kubernetes'?"]);
     });
 
     it("does not judge user-chosen names (VIP names) or secrets", () => {
@@ -264,7 +255,7 @@ describe("planner: unknown keys", () => {
         c.loadBalancerPools![0].vips = { anything: "172.29.0.9" };
         c.ssh = { ...c.ssh, privateKey: { secure: "AAAA" } };
         c.spines[0].bgpPassword = { secure: "AAAB" };
-        assert.deepStrictEqual(errors(c), []);
+        assert.deepStrictEqual(configErrors(c), []);
     });
 });
 

@@ -5,7 +5,9 @@
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { kindPlural } from "../../components/kube-object";
 import { RunReport } from "../../engine/run";
 import { engineEnv, pulumiCli } from "../../engine/stack";
 import { KubeObject } from "../../render/kubernetes";
@@ -14,13 +16,29 @@ import { KubeControlPlane } from "./kube-control-plane";
 
 export const KUBERNETES_PROVIDER_VERSION: string = require("@pulumi/kubernetes/package.json").version;
 
+/** The cluster runs the operators already, and the stack pushes nothing to devices: the Kubernetes half alone. */
+export const KUBERNETES_ONLY = { "fabric:apply.devices": false, "fabric:kubernetes.installUpstream": false };
+
+export type EngineOperation = "up" | "preview" | "destroy";
+
+/** The resource plugins the CLI of scripts/install-pulumi.sh lists (`pulumi plugin ls`), none without it. */
+export function installedPlugins(): { kind: string; name: string; version: string }[] {
+    const cli = pulumiCli();
+    if (!cli.ok) return [];
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
+    try {
+        const env = { ...process.env, ...engineEnv(tmp) };
+        return JSON.parse(execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]");
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
 /** What the engine suites need that is not here, or undefined. */
 export function engineMissing(): string | undefined {
     const cli = pulumiCli();
     if (!cli.ok) return cli.missing;
-    const env = { ...process.env, ...engineEnv(fs.mkdtempSync("/tmp/bgpf-plugins-")) };
-    const plugins = JSON.parse(execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]") as { kind: string; name: string; version: string }[];
-    if (!plugins.some((p) => p.kind === "resource" && p.name === "kubernetes" && p.version === KUBERNETES_PROVIDER_VERSION)) {
+    if (!installedPlugins().some((p) => p.kind === "resource" && p.name === "kubernetes" && p.version === KUBERNETES_PROVIDER_VERSION)) {
         return `the kubernetes ${KUBERNETES_PROVIDER_VERSION} resource plugin (\`pulumi plugin ls\` lists none; scripts/install-pulumi.sh builds it)`;
     }
     return undefined;
@@ -36,40 +54,51 @@ export interface EngineRun {
     diff?: boolean;
 }
 
-/** One operation through the real engine inside the control plane's namespace. */
-export async function runEngine(cp: KubeControlPlane, operation: "up" | "preview" | "destroy", run: EngineRun): Promise<RunReport> {
-    const secretFiles: string[] = [];
-    const args = [require.resolve("ts-node/register/transpile-only")].flatMap((r) => ["-r", r]);
-    args.push(path.join(ROOT, "cli/engine.ts"), operation, "--config", run.config, "--work", run.work, "--json");
+/** `node … cli/engine.ts <operation> … --json`; secrets are given as files (never on a command line). */
+export function engineArgs(operation: EngineOperation, run: Omit<EngineRun, "secrets">, secretFiles: Record<string, string> = {}): string[] {
+    const args = ["-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "cli/engine.ts"), operation, "--config", run.config, "--work", run.work, "--json"];
     if (run.diff) args.push("--diff");
     for (const [k, v] of Object.entries(run.set ?? {})) args.push("--set", `${k}=${JSON.stringify(v)}`);
-    for (const [k, v] of Object.entries(run.secrets ?? {})) {
-        // Through a file: a secret never appears on a command line.
-        const file = path.join(run.work, `.secret-${secretFiles.length}`);
-        fs.mkdirSync(run.work, { recursive: true });
-        fs.writeFileSync(file, v, { mode: 0o600 });
-        secretFiles.push(file);
-        args.push("--secret", `${k}=@${file}`);
-    }
+    for (const [k, f] of Object.entries(secretFiles)) args.push("--secret", `${k}=@${f}`);
+    return args;
+}
+
+/** The environment the engine process runs with: ts-node finds the project's tsconfig wherever it starts. */
+export const ENGINE_PROCESS_ENV = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") };
+
+/** The report cli/engine.ts prints as its last line, or undefined. */
+export function parseReport(stdout: string): RunReport | undefined {
     try {
-        const r = await cp.exec(process.execPath, args, { check: false, timeoutMs: 15 * 60_000, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") } });
-        const line = r.stdout.trim().split("\n").pop() ?? "";
-        try {
-            return JSON.parse(line) as RunReport;
-        } catch {
-            throw new Error(`engine ${operation} printed no report (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-        }
-    } finally {
-        for (const f of secretFiles) fs.rmSync(f, { force: true });
+        return JSON.parse(stdout.trim().split("\n").pop() ?? "") as RunReport;
+    } catch {
+        return undefined;
     }
 }
 
-/** The API path of an object (every kind we render pluralises with an `s`). */
+/** One operation through the real engine inside the control plane's namespace. */
+export async function runEngine(cp: KubeControlPlane, operation: EngineOperation, run: EngineRun): Promise<RunReport> {
+    const secretFiles: Record<string, string> = {};
+    for (const [k, v] of Object.entries(run.secrets ?? {})) {
+        const file = path.join(run.work, `.secret-${Object.keys(secretFiles).length}`);
+        fs.mkdirSync(run.work, { recursive: true });
+        fs.writeFileSync(file, v, { mode: 0o600 });
+        secretFiles[k] = file;
+    }
+    try {
+        const r = await cp.exec(process.execPath, engineArgs(operation, run, secretFiles), { check: false, timeoutMs: 15 * 60_000, env: ENGINE_PROCESS_ENV });
+        const report = parseReport(r.stdout);
+        if (!report) throw new Error(`engine ${operation} printed no report (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+        return report;
+    } finally {
+        for (const f of Object.values(secretFiles)) fs.rmSync(f, { force: true });
+    }
+}
+
+/** The API path of an object. */
 export function objectPath(o: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): string {
-    const plural = `${o.kind.toLowerCase()}s`;
     const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
     const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : "";
-    return `${base}${ns}/${plural}/${o.metadata.name}`;
+    return `${base}${ns}/${kindPlural(o.kind)}/${o.metadata.name}`;
 }
 
 /** Where `expected` differs from `actual`, each field of expected being required (live objects carry more: defaults, status). */

@@ -21,6 +21,7 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
+import { bgpFabricCacheDir } from "../../components/upstream";
 import { BIN } from "../../lab/env";
 import { run, RunOptions, RunResult, setGuard, sleep, sq } from "../../lab/exec";
 import { addNamespace, namespacePids } from "../../lab/netns";
@@ -36,8 +37,7 @@ const GRACE_MS = 5_000;
 
 /** Where scripts/install-kube.sh puts the binaries. */
 export function kubeBinDir(): string {
-    const cache = process.env.BGP_FABRIC_CACHE || path.join(os.homedir(), ".cache", "bgp-fabric");
-    return path.join(cache, "kube", "bin");
+    return path.join(bgpFabricCacheDir(), "kube", "bin");
 }
 
 /** The binaries, or what is missing (one line, for a skip message). */

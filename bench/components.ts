@@ -25,7 +25,10 @@ export interface ComponentsResult {
     totalMs: number;
 }
 
-export async function benchComponents(sizes: [number, number, number][] = [[4, 32, 964]], quiet = false): Promise<ComponentsResult[]> {
+export async function benchComponents(
+    sizes: [number, number, number][] = [[4, 32, 964]],
+    quiet = false,
+): Promise<ComponentsResult[]> {
     if (!quiet) console.log("components under mocks (one run each):");
     const mocks = new MockRecorder();
     const results: ComponentsResult[] = [];
@@ -33,12 +36,24 @@ export async function benchComponents(sizes: [number, number, number][] = [[4, 3
         const plan = planFabric(syntheticFabric(s, l, n));
         mocks.install();
         const t = process.hrtime.bigint();
-        const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "bench-key" }, kubernetes: {} });
+        const fabric = new Fabric(plan.name, {
+            plan,
+            ssh: { user: "root", privateKey: "bench-key" },
+            kubernetes: {},
+        });
         const constructMs = Number(process.hrtime.bigint() - t) / 1e6;
         await settle([fabric]);
         const ms = Number(process.hrtime.bigint() - t) / 1e6;
         const devices = plan.devices.length;
-        results.push({ spines: s, leafs: l, nodes: n, devices, resources: mocks.resources.length, constructMs, totalMs: ms });
+        results.push({
+            spines: s,
+            leafs: l,
+            nodes: n,
+            devices,
+            resources: mocks.resources.length,
+            constructMs,
+            totalMs: ms,
+        });
         if (!quiet) {
             console.log(
                 `  ${devices} devices (${s}/${l}/${n}): ${fmt(ms)} (construct ${fmt(constructMs)}), ${mocks.resources.length} resources (${(mocks.resources.length / devices).toFixed(2)} per device)  [target ≤ 30 s at 1,000 devices]`,

@@ -22,10 +22,12 @@ import { fetchSchemas } from "../test/support/schemas";
 import { syntheticFabric } from "./fabric-config";
 import { fmt } from "./measure";
 
-
 export async function benchEngine(): Promise<void> {
-    console.log("real engine, Kubernetes half (kube-apiserver v1.36.3 on loopback; devices left out):");
-    if (process.getuid?.() !== 0) return console.log("  skipped (needs root: network namespace for the API server)");
+    console.log(
+        "real engine, Kubernetes half (kube-apiserver v1.36.3 on loopback; devices left out):",
+    );
+    if (process.getuid?.() !== 0)
+        return console.log("  skipped (needs root: network namespace for the API server)");
     const bins = kubeBinaries();
     if (!bins.ok) return console.log(`  skipped (missing ${bins.missing})`);
     const missing = engineMissing();
@@ -34,22 +36,56 @@ export async function benchEngine(): Promise<void> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-bench-engine-"));
     const big = path.join(work, "Pulumi.bench.yaml");
     const bigConfig = { ...syntheticFabric(4, 96, 900), name: "bench" };
-    fs.writeFileSync(big, YAML.stringify({ config: Object.fromEntries(Object.entries(bigConfig).map(([k, v]) => [`fabric:${k}`, v])) }));
+    fs.writeFileSync(
+        big,
+        YAML.stringify({
+            config: Object.fromEntries(
+                Object.entries(bigConfig).map(([k, v]) => [`fabric:${k}`, v]),
+            ),
+        }),
+    );
     const stacks = [
-        { name: "dev", file: path.join(ROOT, "Pulumi.dev.yaml"), plan: planFabric(readStackFile({ stack: "dev", root: ROOT }).config) },
+        {
+            name: "dev",
+            file: path.join(ROOT, "Pulumi.dev.yaml"),
+            plan: planFabric(readStackFile({ stack: "dev", root: ROOT }).config),
+        },
         { name: "1,000 devices", file: big, plan: planFabric(bigConfig) },
     ];
-    const nodes = [...new Set(stacks.flatMap((s) => s.plan.devices.filter((d) => d.role === "node").map((d) => d.name)))];
+    const nodes = [
+        ...new Set(
+            stacks.flatMap((s) =>
+                s.plan.devices.filter((d) => d.role === "node").map((d) => d.name),
+            ),
+        ),
+    ];
     const schemas = fetchSchemas();
-    const cp = await startKubeControlPlane({ prefix: "kcp-be", nodes, crdDirs: ["calico", "operator", "metallb"].map((d) => path.join(schemas, d)) });
+    const cp = await startKubeControlPlane({
+        prefix: "kcp-be",
+        nodes,
+        crdDirs: ["calico", "operator", "metallb"].map((d) => path.join(schemas, d)),
+    });
     try {
-        await cp.post("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "metallb-system" } });
+        await cp.post("/api/v1/namespaces", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: "metallb-system" },
+        });
         for (const s of stacks) {
-            const objects = Object.values(renderKubernetes(s.plan, { nodeFrr: nodeRouterConfigs(s.plan) })).flat().length;
-            const run = { config: s.file, work: path.join(work, s.name.replace(/\W+/g, "-")), set: KUBERNETES_ONLY, secrets: { "fabric:kubernetes.kubeconfig": cp.kubeconfig } };
+            const objects = Object.values(
+                renderKubernetes(s.plan, { nodeFrr: nodeRouterConfigs(s.plan) }),
+            ).flat().length;
+            const run = {
+                config: s.file,
+                work: path.join(work, s.name.replace(/\W+/g, "-")),
+                set: KUBERNETES_ONLY,
+                secrets: { "fabric:kubernetes.kubeconfig": cp.kubeconfig },
+            };
             const up = await runEngine(cp, "up", run);
             if (!up.ok) {
-                console.log(`  ${s.name}: up FAILED after ${up.seconds} s: ${up.error.split("\n").slice(-3).join(" | ")}`);
+                console.log(
+                    `  ${s.name}: up FAILED after ${up.seconds} s: ${up.error.split("\n").slice(-3).join(" | ")}`,
+                );
                 continue;
             }
             const preview = await runEngine(cp, "preview", run);

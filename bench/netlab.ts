@@ -48,15 +48,30 @@ export function netlabBin(): string {
 }
 
 /** netlab's version, installing it first (scripts/install-netlab.sh) when missing; undefined with the reason when it cannot be had. */
-export function ensureNetlab(log: (s: string) => void = console.log): { version?: string; error?: string } {
+export function ensureNetlab(log: (s: string) => void = console.log): {
+    version?: string;
+    error?: string;
+} {
     if (!fs.existsSync(netlabBin())) {
         log(`  netlab not installed in ${netlabVenv()}: running scripts/install-netlab.sh`);
-        const r = spawnSync("bash", [path.join(ROOT, "scripts", "install-netlab.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60_000 });
-        if (r.status !== 0) return { error: `scripts/install-netlab.sh failed: ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" | ")}` };
+        const r = spawnSync("bash", [path.join(ROOT, "scripts", "install-netlab.sh")], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 10 * 60_000,
+        });
+        if (r.status !== 0)
+            return {
+                error: `scripts/install-netlab.sh failed: ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" | ")}`,
+            };
     }
     const v = spawnSync(netlabBin(), ["version"], { encoding: "utf8", timeout: 60_000 });
-    if (v.status !== 0) return { error: `${netlabBin()} version failed: ${(v.stderr || String(v.error)).trim()}` };
-    return { version: v.stdout.split("\n").find((l) => l.startsWith("netlab version")) ?? v.stdout.trim().split("\n")[0] };
+    if (v.status !== 0)
+        return { error: `${netlabBin()} version failed: ${(v.stderr || String(v.error)).trim()}` };
+    return {
+        version:
+            v.stdout.split("\n").find((l) => l.startsWith("netlab version")) ??
+            v.stdout.trim().split("\n")[0],
+    };
 }
 
 /** The netlab topology (YAML) of a plan: devices, ASNs and one link per planned session. */
@@ -79,7 +94,9 @@ export function netlabTopology(plan: FabricPlan): string {
         "nodes:",
         ...managed.map((d) => `  ${d.name}: { bgp.as: ${d.asn} }`),
         "links:",
-        ...plan.sessions.filter((s) => s.kind !== "external").map((s) => `- ${s.a.device}-${s.b.device}`),
+        ...plan.sessions
+            .filter((s) => s.kind !== "external")
+            .map((s) => `- ${s.a.device}-${s.b.device}`),
     ];
     return out.join("\n") + "\n";
 }
@@ -115,11 +132,18 @@ export function runNetlab(plan: FabricPlan, timeoutMs = 10 * 60_000): Promise<Ne
     const timeFile = path.join(dir, "time.txt");
     const gnuTime = fs.existsSync("/usr/bin/time");
     const argv = ["create", "-o", "config", "topology.yml"];
-    const [cmd, args] = gnuTime ? ["/usr/bin/time", ["-o", timeFile, "-f", "%M", netlabBin(), ...argv]] : [netlabBin(), argv];
+    const [cmd, args] = gnuTime
+        ? ["/usr/bin/time", ["-o", timeFile, "-f", "%M", netlabBin(), ...argv]]
+        : [netlabBin(), argv];
     return new Promise((resolve) => {
         const t0 = process.hrtime.bigint();
         // Its own process group, so the cap ends netlab and everything it started, by that group's id.
-        const child = spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "true" } });
+        const child = spawn(cmd, args, {
+            cwd: dir,
+            detached: true,
+            stdio: ["ignore", "ignore", "pipe"],
+            env: { ...process.env, CI: "true" },
+        });
         let stderr = "";
         child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
         let timedOut = false;
@@ -135,8 +159,15 @@ export function runNetlab(plan: FabricPlan, timeoutMs = 10 * 60_000): Promise<Ne
             clearTimeout(timer);
             const ms = Number(process.hrtime.bigint() - t0) / 1e6;
             const nodeFiles = path.join(dir, "node_files");
-            const configs = fs.existsSync(nodeFiles) ? fs.readdirSync(nodeFiles).filter((n) => fs.existsSync(path.join(nodeFiles, n, "bgp"))).length : 0;
-            const kb = gnuTime && fs.existsSync(timeFile) ? Number(fs.readFileSync(timeFile, "utf8").trim().split("\n").pop()) : NaN;
+            const configs = fs.existsSync(nodeFiles)
+                ? fs
+                      .readdirSync(nodeFiles)
+                      .filter((n) => fs.existsSync(path.join(nodeFiles, n, "bgp"))).length
+                : 0;
+            const kb =
+                gnuTime && fs.existsSync(timeFile)
+                    ? Number(fs.readFileSync(timeFile, "utf8").trim().split("\n").pop())
+                    : NaN;
             const run: NetlabRun = {
                 ok: code === 0 && !timedOut,
                 ms,
@@ -146,7 +177,14 @@ export function runNetlab(plan: FabricPlan, timeoutMs = 10 * 60_000): Promise<Ne
                 outputMB: dirBytes(nodeFiles) / (1024 * 1024),
                 loadavg: loadavg(),
             };
-            if (!run.ok && !timedOut) run.error = stderr.trim().split("\n").filter((l) => l && !l.startsWith("[")).slice(-3).join(" | ") || `exit ${code}`;
+            if (!run.ok && !timedOut)
+                run.error =
+                    stderr
+                        .trim()
+                        .split("\n")
+                        .filter((l) => l && !l.startsWith("["))
+                        .slice(-3)
+                        .join(" | ") || `exit ${code}`;
             fs.rmSync(dir, { recursive: true, force: true });
             resolve(run);
         });
@@ -174,9 +212,14 @@ export const NETLAB_SIZES: Record<number, Size> = {
  * netlab and ours side by side. Sizes run in order; once netlab hits the cap,
  * the larger sizes are not started (they would only hit it again) and say so.
  */
-export async function benchNetlab(nodes: number[], opts: { timeoutMs?: number; ours?: Map<number, ScaleResult> } = {}): Promise<NetlabComparison[]> {
+export async function benchNetlab(
+    nodes: number[],
+    opts: { timeoutMs?: number; ours?: Map<number, ScaleResult> } = {},
+): Promise<NetlabComparison[]> {
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
-    console.log(`netlab side by side (netlab create -o config, clab provider, nothing started; each run capped at ${minutes(timeoutMs)}):`);
+    console.log(
+        `netlab side by side (netlab create -o config, clab provider, nothing started; each run capped at ${minutes(timeoutMs)}):`,
+    );
     const nl = ensureNetlab();
     if (!nl.version) {
         console.log(`  netlab unavailable: ${nl.error}`);
@@ -187,7 +230,10 @@ export async function benchNetlab(nodes: number[], opts: { timeoutMs?: number; o
     let capped: number | undefined;
     for (const n of nodes) {
         const size = NETLAB_SIZES[n];
-        if (!size) throw new Error(`no netlab size for ${n} nodes (have ${Object.keys(NETLAB_SIZES).join(", ")})`);
+        if (!size)
+            throw new Error(
+                `no netlab size for ${n} nodes (have ${Object.keys(NETLAB_SIZES).join(", ")})`,
+            );
         const ours = opts.ours?.get(n) ?? (await measureScale(size, 3, 1));
         const label = `${size[0]}/${size[1]}/${size[2]}`.padEnd(13);
         const oursText = `ours ${fmt(ours.totalMs)} in-process, ${fmt(ours.processMs)} as a CLI run, peak ${ours.peakRssMB.toFixed(0)} MB`;
@@ -202,7 +248,9 @@ export async function benchNetlab(nodes: number[], opts: { timeoutMs?: number; o
         results.push({ size, ours, netlab: run });
         if (run.timedOut) {
             capped = n;
-            console.log(`  ${label} netlab DID NOT FINISH within the ${minutes(timeoutMs)} cap (killed); ${oursText}  load ${run.loadavg}`);
+            console.log(
+                `  ${label} netlab DID NOT FINISH within the ${minutes(timeoutMs)} cap (killed); ${oursText}  load ${run.loadavg}`,
+            );
         } else if (!run.ok) {
             console.log(`  ${label} netlab FAILED after ${fmt(run.ms)}: ${run.error}; ${oursText}`);
         } else {

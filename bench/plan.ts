@@ -18,7 +18,11 @@ export function benchPlan(runs = 5): void {
         const ms = medianMs(runs, () => planFabric(config));
         results.push(ms);
         const plan = planFabric(config);
-        console.log(`  ${s} spines / ${l} leafs / ${n} nodes: ${fmt(ms)}  (${plan.devices.length} devices, ${plan.sessions.length} sessions)`);
+        console.log(
+            `  ${s} spines / ${l} leafs / ${n} nodes: ${fmt(ms)}  (${plan.devices.length} devices, ${plan.sessions.length} sessions)`,
+        );
     }
-    console.log(`  8,192-node time / 1,024-node time: ${(results[1] / results[0]).toFixed(1)}× (target ≤ 10×; 8,192 nodes target ≤ 1 s)`);
+    console.log(
+        `  8,192-node time / 1,024-node time: ${(results[1] / results[0]).toFixed(1)}× (target ≤ 10×; 8,192 nodes target ≤ 1 s)`,
+    );
 }

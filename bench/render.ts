@@ -53,7 +53,9 @@ export interface PhaseTimes {
 }
 
 /** One plan + render, each phase timed. */
-export function planAndRender(config: FabricConfig): PhaseTimes & { plan: FabricPlan; rendered: RenderedFabric } {
+export function planAndRender(
+    config: FabricConfig,
+): PhaseTimes & { plan: FabricPlan; rendered: RenderedFabric } {
     const t0 = process.hrtime.bigint();
     const plan = planFabric(config);
     const t1 = process.hrtime.bigint();

@@ -99,7 +99,9 @@ async function childRender(s: number, l: number, n: number, runs: number): Promi
     const baseRss = process.memoryUsage().rss;
     // Garbage collections, kept with their start time: only those inside the timed runs count.
     const gcs: { start: number; ms: number }[] = [];
-    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcs.push({ start: e.startTime, ms: e.duration })));
+    const observer = new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => gcs.push({ start: e.startTime, ms: e.duration })),
+    );
     observer.observe({ entryTypes: ["gc"] });
 
     const cold = planAndRender(config);
@@ -115,9 +117,16 @@ async function childRender(s: number, l: number, n: number, runs: number): Promi
         outputMB: cold.rendered.chars / MB,
         coldMs: cold.totalMs,
     };
-    (cold as { plan?: unknown; rendered?: unknown }).plan = (cold as { rendered?: unknown }).rendered = undefined;
+    (cold as { plan?: unknown; rendered?: unknown }).plan = (
+        cold as { rendered?: unknown }
+    ).rendered = undefined;
     gc();
-    const times = { plan: [] as number[], render: [] as number[], total: [] as number[], cpu: [] as number[] };
+    const times = {
+        plan: [] as number[],
+        render: [] as number[],
+        total: [] as number[],
+        cpu: [] as number[],
+    };
     const start = performance.now();
     for (let i = 0; i < runs; i++) {
         const c = process.cpuUsage();
@@ -162,7 +171,8 @@ const RESULT = "BENCH_RESULT ";
 async function childMain(argv: string[]): Promise<void> {
     const [kind, ...nums] = argv;
     const [s, l, n, runs] = nums.map(Number);
-    const result = kind === "render" ? await childRender(s, l, n, runs || 5) : await childComponents(s, l, n);
+    const result =
+        kind === "render" ? await childRender(s, l, n, runs || 5) : await childComponents(s, l, n);
     process.stdout.write(`${RESULT}${JSON.stringify(result)}\n`);
 }
 
@@ -174,7 +184,15 @@ export function inChild<T>(kind: string, args: number[], timeoutMs = 15 * 60_000
     return new Promise((resolve, reject) => {
         const child = spawn(
             process.execPath,
-            ["--expose-gc", "-r", "ts-node/register/transpile-only", path.join(__dirname, "scale.ts"), "--child", kind, ...args.map(String)],
+            [
+                "--expose-gc",
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(__dirname, "scale.ts"),
+                "--child",
+                kind,
+                ...args.map(String),
+            ],
             { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
         );
         let out = "";
@@ -186,9 +204,19 @@ export function inChild<T>(kind: string, args: number[], timeoutMs = 15 * 60_000
             clearTimeout(timer);
             const line = out.split("\n").find((x) => x.startsWith(RESULT));
             if (line) return resolve(JSON.parse(line.slice(RESULT.length)) as T);
-            const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ` after ${fmt(timeoutMs)}` : ""}` : `exit ${code}`;
-            const tail = err.split("\n").filter((x) => x && !/npm warn/i.test(x)).slice(-5).join("\n");
-            reject(new Error(`bench child ${kind} ${args.join(" ")}: ${why}${tail ? `\n${tail}` : ""}`));
+            const why = signal
+                ? `killed by ${signal}${signal === "SIGKILL" ? ` after ${fmt(timeoutMs)}` : ""}`
+                : `exit ${code}`;
+            const tail = err
+                .split("\n")
+                .filter((x) => x && !/npm warn/i.test(x))
+                .slice(-5)
+                .join("\n");
+            reject(
+                new Error(
+                    `bench child ${kind} ${args.join(" ")}: ${why}${tail ? `\n${tail}` : ""}`,
+                ),
+            );
         });
     });
 }
@@ -196,16 +224,26 @@ export function inChild<T>(kind: string, args: number[], timeoutMs = 15 * 60_000
 /** `processes` fresh processes of `runs` runs each; the figures of the process with the median time. */
 export async function measureScale(size: Size, runs = 5, processes = 3): Promise<ScaleResult> {
     const all: ScaleResult[] = [];
-    for (let i = 0; i < processes; i++) all.push(await inChild<ScaleResult>("render", [...size, runs]));
+    for (let i = 0; i < processes; i++)
+        all.push(await inChild<ScaleResult>("render", [...size, runs]));
     all.sort((a, b) => a.totalMs - b.totalMs);
     const mid = all[Math.floor((all.length - 1) / 2)];
     // Memory: the largest of the processes.
-    return { ...mid, peakRssMB: Math.max(...all.map((r) => r.peakRssMB)), processMs: median(all.map((r) => r.processMs)), coldMs: median(all.map((r) => r.coldMs)) };
+    return {
+        ...mid,
+        peakRssMB: Math.max(...all.map((r) => r.peakRssMB)),
+        processMs: median(all.map((r) => r.processMs)),
+        coldMs: median(all.map((r) => r.coldMs)),
+    };
 }
 
 const pad = (s: string | number, w: number) => String(s).padStart(w);
 
-export async function benchScale(sizes: Size[] = SCALE_SIZES, runs = 5, processes = 3): Promise<ScaleResult[]> {
+export async function benchScale(
+    sizes: Size[] = SCALE_SIZES,
+    runs = 5,
+    processes = 3,
+): Promise<ScaleResult[]> {
     console.log(
         `plan + render (every managed device's renderDevice + renderKubernetes): per size ${processes} fresh processes of ${runs} runs after a cold one; the process with the median time shown (peak RSS: the largest):`,
     );
@@ -233,9 +271,14 @@ export async function benchScale(sizes: Size[] = SCALE_SIZES, runs = 5, processe
     const last = results[results.length - 1];
     const perMBa = first.totalMs / first.outputMB;
     const perMBb = last.totalMs / last.outputMB;
-    console.log(`    time per MB of output: ${perMBa.toFixed(1)} ms at ${first.nodes} nodes, ${perMBb.toFixed(1)} ms at ${last.nodes} nodes`);
+    console.log(
+        `    time per MB of output: ${perMBa.toFixed(1)} ms at ${first.nodes} nodes, ${perMBb.toFixed(1)} ms at ${last.nodes} nodes`,
+    );
     const target = results.find((r) => r.nodes === 8192);
-    if (target) console.log(`  8,192 nodes: ${fmt(target.totalMs)} (median; cold ${fmt(target.coldMs)})  [issue 3 target ≤ 1 s]`);
+    if (target)
+        console.log(
+            `  8,192 nodes: ${fmt(target.totalMs)} (median; cold ${fmt(target.coldMs)})  [issue 3 target ≤ 1 s]`,
+        );
     return results;
 }
 
@@ -244,8 +287,12 @@ export interface ComponentSizeResult extends ComponentsResult {
     loadavg: string;
 }
 
-export async function benchComponentSizes(sizes: Size[] = COMPONENT_SIZES): Promise<ComponentSizeResult[]> {
-    console.log("components under Pulumi mocks (test/support/pulumi-mocks), one fresh process per size, one run each:");
+export async function benchComponentSizes(
+    sizes: Size[] = COMPONENT_SIZES,
+): Promise<ComponentSizeResult[]> {
+    console.log(
+        "components under Pulumi mocks (test/support/pulumi-mocks), one fresh process per size, one run each:",
+    );
     const results: ComponentSizeResult[] = [];
     for (const size of sizes) {
         const r = await inChild<ComponentSizeResult>("components", size);
@@ -257,7 +304,9 @@ export async function benchComponentSizes(sizes: Size[] = COMPONENT_SIZES): Prom
     for (let i = 1; i < results.length; i++) {
         const a = results[i - 1];
         const b = results[i];
-        console.log(`    ${a.devices} → ${b.devices} devices: time ×${(b.totalMs / a.totalMs).toFixed(1)} (per doubling ${perDoubling(a.totalMs, b.totalMs, a.devices, b.devices).toFixed(2)}), peak RSS ×${(b.peakRssMB / a.peakRssMB).toFixed(1)}`);
+        console.log(
+            `    ${a.devices} → ${b.devices} devices: time ×${(b.totalMs / a.totalMs).toFixed(1)} (per doubling ${perDoubling(a.totalMs, b.totalMs, a.devices, b.devices).toFixed(2)}), peak RSS ×${(b.peakRssMB / a.peakRssMB).toFixed(1)}`,
+        );
     }
     return results;
 }
@@ -273,7 +322,10 @@ if (require.main === module) {
         const what = argv[0] ?? "render";
         const runs = Number(process.env.BENCH_RUNS) || 5;
         const processes = Number(process.env.BENCH_PROCESSES) || 3;
-        (what === "components" ? benchComponentSizes() : benchScale(SCALE_SIZES, runs, processes)).catch((e) => {
+        (what === "components"
+            ? benchComponentSizes()
+            : benchScale(SCALE_SIZES, runs, processes)
+        ).catch((e) => {
             console.error(e instanceof Error ? e.message : String(e));
             process.exit(1);
         });

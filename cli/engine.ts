@@ -29,15 +29,36 @@ async function main() {
     const argv = process.argv.slice(2);
     const args = parseArgs(argv);
     const operation = args.positional[0] as Operation;
-    if (!["up", "preview", "destroy"].includes(operation)) fail(new Error("usage: engine up|preview|destroy --config FILE [--stack NAME] [--work DIR] [--set k=JSON] [--secret k=@FILE] [--json] [--diff]"));
+    if (!["up", "preview", "destroy"].includes(operation))
+        fail(
+            new Error(
+                "usage: engine up|preview|destroy --config FILE [--stack NAME] [--work DIR] [--set k=JSON] [--secret k=@FILE] [--json] [--diff]",
+            ),
+        );
     const configFile = flag(args, "config");
     if (!configFile) fail(new Error("--config FILE is required"));
     const work = path.resolve(flag(args, "work") ?? path.join("out", "engine"));
     const set = Object.fromEntries(pairs(argv, "set").map(([k, v]) => [k, JSON.parse(v)]));
-    const secrets = Object.fromEntries(pairs(argv, "secret").map(([k, v]) => [k, v.startsWith("@") ? fs.readFileSync(v.slice(1), "utf8") : v]));
-    const stack = await engineStack({ configFile: path.resolve(configFile), stack: flag(args, "stack"), workDir: work, set, secrets });
-    const report = await runOperation(stack, operation, { diff: args.flags.diff === true, expectNoChanges: args.flags["expect-no-changes"] === true });
-    const text = args.flags.json ? JSON.stringify(report) + "\n" : report.stdout + (report.error ? `\n${report.error}\n` : "");
+    const secrets = Object.fromEntries(
+        pairs(argv, "secret").map(([k, v]) => [
+            k,
+            v.startsWith("@") ? fs.readFileSync(v.slice(1), "utf8") : v,
+        ]),
+    );
+    const stack = await engineStack({
+        configFile: path.resolve(configFile),
+        stack: flag(args, "stack"),
+        workDir: work,
+        set,
+        secrets,
+    });
+    const report = await runOperation(stack, operation, {
+        diff: args.flags.diff === true,
+        expectNoChanges: args.flags["expect-no-changes"] === true,
+    });
+    const text = args.flags.json
+        ? JSON.stringify(report) + "\n"
+        : report.stdout + (report.error ? `\n${report.error}\n` : "");
     // Exit only once a large report has reached the pipe.
     process.stdout.write(text, () => process.exit(report.ok ? 0 : 1));
 }

@@ -19,7 +19,21 @@ import * as path from "path";
 import { Args, fail, flag, parseArgs } from "./args";
 import { labEngine, toolchainMissing } from "../lab/engine";
 import { labLocation } from "../lab/env";
-import { formatStatus, labDaemonSet, labDown, labExec, labSsh, labSshConfig, labStackConfig, labStatus, labUp, missingSessions, sshConfigText, waitEstablished } from "../lab";
+import {
+    formatStatus,
+    labDaemonSet,
+    labDaemonSetDuring,
+    labDown,
+    labExec,
+    labSsh,
+    labSshConfig,
+    labStackConfig,
+    labStatus,
+    labUp,
+    missingSessions,
+    sshConfigText,
+    waitEstablished,
+} from "../lab";
 
 const USAGE = `usage: npm run lab -- <command>
   up [--stack NAME | --config FILE] [--apply | --empty] [--replace] [--no-wait] [--timeout SEC] [--keep]
@@ -54,7 +68,9 @@ async function main(args: Args): Promise<number> {
             const timeout = Number(flag(args, "timeout") ?? 60) * 1000;
             // Interrupted half-way: leave nothing behind (unless --keep).
             const interrupted = (sig: NodeJS.Signals) => {
-                log(`${sig}: ${args.flags.keep === true ? "leaving the half-built lab (--keep)" : "tearing the lab down"}`);
+                log(
+                    `${sig}: ${args.flags.keep === true ? "leaving the half-built lab (--keep)" : "tearing the lab down"}`,
+                );
                 const done = () => process.exit(130);
                 if (args.flags.keep === true) done();
                 else labDown({ ...loc, log }).then(done, done);
@@ -71,11 +87,17 @@ async function main(args: Args): Promise<number> {
                 log,
             });
             process.removeListener("SIGINT", interrupted).removeListener("SIGTERM", interrupted);
-            console.log(`lab '${r.plan.name}' up: ${Object.keys(r.state.devices).length} devices, ${r.state.namespaces.length} namespaces, ${r.state.processes.length} processes`);
-            console.log(`management namespace: ${r.state.mgmt.ns} (${r.state.mgmt.bridge} ${r.state.mgmt.address}/${r.state.mgmt.prefixLength}); configs: ${r.state.configSource}${r.state.mode === "apply" ? ", pushed over SSH" : ""}`);
+            console.log(
+                `lab '${r.plan.name}' up: ${Object.keys(r.state.devices).length} devices, ${r.state.namespaces.length} namespaces, ${r.state.processes.length} processes`,
+            );
+            console.log(
+                `management namespace: ${r.state.mgmt.ns} (${r.state.mgmt.bridge} ${r.state.mgmt.address}/${r.state.mgmt.prefixLength}); configs: ${r.state.configSource}${r.state.mode === "apply" ? ", pushed over SSH" : ""}`,
+            );
             let code = 0;
             if (r.state.mode === "empty") {
-                console.log("every switch and node router runs an empty FRR config; drive it with 'pulumi up' (npm run lab -- stack-config)");
+                console.log(
+                    "every switch and node router runs an empty FRR config; drive it with 'pulumi up' (npm run lab -- stack-config)",
+                );
             } else if (args.flags["no-wait"] !== true) {
                 const t0 = Date.now();
                 try {
@@ -87,14 +109,23 @@ async function main(args: Args): Promise<number> {
                 }
                 const status = await labStatus(loc);
                 console.log(formatStatus(status));
-                if (code) console.log("the lab stays up: look at it with 'status' / 'exec', remove it with 'down'");
+                if (code)
+                    console.log(
+                        "the lab stays up: look at it with 'status' / 'exec', remove it with 'down'",
+                    );
             }
-            console.log(`timings (ms): ${Object.entries(r.timings).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+            console.log(
+                `timings (ms): ${Object.entries(r.timings)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(" ")}`,
+            );
             return code;
         }
         case "down": {
             const r = await labDown({ ...loc, log });
-            console.log(`lab down: ended ${r.killed} processes${r.forced ? ` (${r.forced} with SIGKILL)` : ""}, removed ${r.namespaces.length} namespaces${r.removedDir ? " and the lab directory" : ""}`);
+            console.log(
+                `lab down: ended ${r.killed} processes${r.forced ? ` (${r.forced} with SIGKILL)` : ""}, removed ${r.namespaces.length} namespaces${r.removedDir ? " and the lab directory" : ""}`,
+            );
             return 0;
         }
         case "status": {
@@ -109,8 +140,12 @@ async function main(args: Args): Promise<number> {
         }
         case "exec":
         case "ssh": {
-            if (!device || args.rest.length === 0) throw new Error(`usage: npm run lab -- ${cmd} DEVICE -- CMD...`);
-            const r = cmd === "exec" ? await labExec(device, args.rest, loc) : await labSsh(device, args.rest.join(" "), loc);
+            if (!device || args.rest.length === 0)
+                throw new Error(`usage: npm run lab -- ${cmd} DEVICE -- CMD...`);
+            const r =
+                cmd === "exec"
+                    ? await labExec(device, args.rest, loc)
+                    : await labSsh(device, args.rest.join(" "), loc);
             process.stdout.write(r.stdout);
             process.stderr.write(r.stderr);
             return r.code;
@@ -134,18 +169,26 @@ async function main(args: Args): Promise<number> {
                 ...Object.entries(c.secretFiles).map(([k, f]) => `--secret ${q(`${k}=@${f}`)}`),
                 ...Object.entries(c.set).map(([k, v]) => `--set ${q(`${k}=${JSON.stringify(v)}`)}`),
             ];
-            console.log(`# run the engine inside the lab's management namespace: ip netns exec ${c.netns} npm run engine -- up --config FILE \\`);
+            console.log(
+                `# run the engine inside the lab's management namespace: ip netns exec ${c.netns} npm run engine -- up --config FILE \\`,
+            );
             console.log(flags.join(" \\\n"));
             return 0;
         }
         case "daemonset": {
             const r = await labDaemonSet({ ...loc, renderDir: flag(args, "from"), log });
-            console.log(`router DaemonSet: ${r.configMaps.join(", ")}; ${r.changed.length} key(s) changed; pods started on ${r.started.length ? r.started.join(", ") : "no new node"}`);
+            console.log(
+                `router DaemonSet: ${r.configMaps.join(", ")}; ${r.changed.length} key(s) changed; pods started on ${r.started.length ? r.started.join(", ") : "no new node"}`,
+            );
             return 0;
         }
         case "toolchain": {
             const missing = toolchainMissing();
-            console.log(missing ? `missing: ${missing}` : "the Pulumi CLI and the command and kubernetes plugins are installed");
+            console.log(
+                missing
+                    ? `missing: ${missing}`
+                    : "the Pulumi CLI and the command and kubernetes plugins are installed",
+            );
             return missing ? 1 : 0;
         }
         case "deploy": {
@@ -153,17 +196,34 @@ async function main(args: Args): Promise<number> {
             const { st } = (await import("../lab")).labInfo(loc);
             const l = labLocation(loc);
             const t0 = Date.now();
-            const r = await labEngine(l, "up", { configFile: path.resolve(flag(args, "config") ?? st.configFile!), workDir: path.join(l.dir, "engine"), set: c.set, secretFiles: c.secretFiles });
+            const up = labEngine(l, "up", {
+                configFile: path.resolve(flag(args, "config") ?? st.configFile!),
+                workDir: path.join(l.dir, "engine"),
+                set: c.set,
+                secretFiles: c.secretFiles,
+            });
+            // The DaemonSet's pods start when `up` creates it, while the switches still apply.
+            const { result: r, daemonSet } = await labDaemonSetDuring(up, (x) => x.code === 0, {
+                ...loc,
+                log,
+            });
             const upMs = Date.now() - t0;
-            if (r.code !== 0) {
-                console.error(`lab: pulumi up failed (exit ${r.code}); the lab stays up ('status', 'down')`);
+            if (r.code !== 0 || !daemonSet) {
+                console.error(
+                    `lab: pulumi up failed (exit ${r.code}); the lab stays up ('status', 'down')`,
+                );
                 return 1;
             }
-            const ds = await labDaemonSet({ ...loc, log });
-            log(`router DaemonSet: ${ds.configMaps.join(", ")}; pods started on ${ds.started.length ? ds.started.join(", ") : "no new node"}`);
+            const ds = daemonSet;
+            log(
+                `router DaemonSet: ${ds.configMaps.join(", ")}; pods started on ${ds.started.length ? ds.started.join(", ") : "no new node"}`,
+            );
             let code = 0;
             try {
-                await waitEstablished(Number(flag(args, "timeout") ?? 60) * 1000, { ...loc, speakers: false });
+                await waitEstablished(Number(flag(args, "timeout") ?? 60) * 1000, {
+                    ...loc,
+                    speakers: false,
+                });
             } catch (e) {
                 console.error(`lab: ${(e as Error).message}`);
                 code = 1;

@@ -9,7 +9,9 @@ const args = parseArgs(process.argv.slice(2));
 try {
     const { config } = readStackFile({ stack: flag(args, "stack"), config: flag(args, "config") });
     const plan = planFabric(config);
-    process.stdout.write(args.flags.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlanTable(plan));
+    process.stdout.write(
+        args.flags.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlanTable(plan),
+    );
 } catch (err) {
     fail(err);
 }

@@ -35,7 +35,8 @@ try {
         if (r.setup) files.set(`${d.name}/setup.sh`, r.setup);
     }
     files.set("topology.mmd", renderMermaid(plan));
-    for (const [file, text] of Object.entries(renderKubernetesYaml(plan, { nodeFrr }))) files.set(`kubernetes/${file}`, text);
+    for (const [file, text] of Object.entries(renderKubernetesYaml(plan, { nodeFrr })))
+        files.set(`kubernetes/${file}`, text);
     for (const [rel, text] of files) {
         const file = path.join(out, rel);
         fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -51,7 +52,10 @@ function plainPasswords(config: FabricConfig): Record<string, string> {
     const out: Record<string, string> = {};
     for (const s of [...(config.spines ?? []), ...(config.leafs ?? [])]) {
         if (typeof s?.bgpPassword === "string") out[s.name] = s.bgpPassword;
-        else if (s?.bgpPassword) console.error(`warning: ${s.name}: bgpPassword is encrypted; rendered without it (pulumi up applies it)`);
+        else if (s?.bgpPassword)
+            console.error(
+                `warning: ${s.name}: bgpPassword is encrypted; rendered without it (pulumi up applies it)`,
+            );
     }
     return out;
 }

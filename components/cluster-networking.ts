@@ -4,6 +4,7 @@ import { FabricPlan } from "../plan";
 import { renderNodeFrr } from "../render/frr-node";
 import { KubeObject, renderKubernetes } from "../render/kubernetes";
 import { crdName, kubeResource, kubeResourceName } from "./kube-object";
+import { COMPONENT_TYPES } from "./types";
 
 export interface ClusterNetworkingArgs {
     plan: FabricPlan;
@@ -47,7 +48,7 @@ export class ClusterNetworking extends pulumi.ComponentResource {
     public readonly files: Record<string, pulumi.CustomResource[]>;
 
     constructor(name: string, args: ClusterNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("bgp-fabric:index:ClusterNetworking", name, {}, opts);
+        super(COMPONENT_TYPES.networking, name, {}, opts);
         const { plan, provider } = args;
         const rendered = renderKubernetes(plan, { nodeFrr: nodeRouterConfigs(plan) });
         const all = Object.values(rendered).flat();
@@ -57,9 +58,17 @@ export class ClusterNetworking extends pulumi.ComponentResource {
         let prerequisites: pulumi.Resource[];
         if (plan.kubernetes.installUpstream) {
             const files = args.upstreamManifests;
-            if (!files) throw new pulumi.ResourceError("kubernetes.installUpstream: no local files of the upstream installs were given", this);
+            if (!files)
+                throw new pulumi.ResourceError(
+                    "kubernetes.installUpstream: no local files of the upstream installs were given",
+                    this,
+                );
             prerequisites = [
-                new k8s.yaml.v2.ConfigFile(`${name}-tigera-operator`, { file: files.calico }, child),
+                new k8s.yaml.v2.ConfigFile(
+                    `${name}-tigera-operator`,
+                    { file: files.calico },
+                    child,
+                ),
                 new k8s.yaml.v2.ConfigFile(`${name}-metallb`, { file: files.metallb }, child),
             ];
         } else {
@@ -73,13 +82,16 @@ export class ClusterNetworking extends pulumi.ComponentResource {
             const base = `${name}-${file.replace(/\.yaml$/, "")}`;
             this.files[file] = objects.map((o) => {
                 const ns = o.metadata.namespace ? namespaces.get(o.metadata.namespace) : undefined;
-                const csa = args.clientSideApplyProvider && CLIENT_SIDE_APPLY.has(`${o.apiVersion}:${o.kind}`);
+                const csa =
+                    args.clientSideApplyProvider &&
+                    CLIENT_SIDE_APPLY.has(`${o.apiVersion}:${o.kind}`);
                 const r = kubeResource(kubeResourceName(base, o), o, {
                     parent: this,
                     provider: csa ? args.clientSideApplyProvider : provider,
                     dependsOn: ns ? [...prerequisites, ns] : prerequisites,
                 });
-                if (o.apiVersion === "v1" && o.kind === "Namespace") namespaces.set(o.metadata.name, r);
+                if (o.apiVersion === "v1" && o.kind === "Namespace")
+                    namespaces.set(o.metadata.name, r);
                 return r;
             });
         }
@@ -92,14 +104,38 @@ export class ClusterNetworking extends pulumi.ComponentResource {
  * each namespace we do not create. A missing one fails the read at preview,
  * before any object is applied.
  */
-function readPrerequisites(name: string, objects: KubeObject[], opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-    const ours = new Set(objects.filter((o) => o.apiVersion === "v1" && o.kind === "Namespace").map((o) => o.metadata.name));
+function readPrerequisites(
+    name: string,
+    objects: KubeObject[],
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Resource[] {
+    const ours = new Set(
+        objects
+            .filter((o) => o.apiVersion === "v1" && o.kind === "Namespace")
+            .map((o) => o.metadata.name),
+    );
     const crds = [...new Set(objects.filter((o) => o.apiVersion.includes(".")).map(crdName))];
-    const namespaces = [...new Set(objects.flatMap((o) => (o.metadata.namespace && !ours.has(o.metadata.namespace) ? [o.metadata.namespace] : [])))];
+    const namespaces = [
+        ...new Set(
+            objects.flatMap((o) =>
+                o.metadata.namespace && !ours.has(o.metadata.namespace)
+                    ? [o.metadata.namespace]
+                    : [],
+            ),
+        ),
+    ];
     // The resource name says what is required; a missing one fails as "resource 'x' does not exist".
     return [
-        ...namespaces.map((ns) => k8s.core.v1.Namespace.get(`${name}-requires-namespace-${ns}`, ns, opts)),
-        ...crds.map((crd) => k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-requires-crd-${crd}`, crd, opts)),
+        ...namespaces.map((ns) =>
+            k8s.core.v1.Namespace.get(`${name}-requires-namespace-${ns}`, ns, opts),
+        ),
+        ...crds.map((crd) =>
+            k8s.apiextensions.v1.CustomResourceDefinition.get(
+                `${name}-requires-crd-${crd}`,
+                crd,
+                opts,
+            ),
+        ),
     ];
 }
 

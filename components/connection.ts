@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { PlannedDevice } from "../plan";
+import { DEFAULTS } from "../plan/defaults";
 
 export interface SshSettings {
     user?: string;
@@ -14,31 +15,46 @@ export interface SshSettings {
     dialErrorLimit?: number;
 }
 
-/** The connection of one managed device; fails loudly when it has no management address. */
-export function deviceConnection(device: PlannedDevice, ssh: SshSettings): types.input.remote.ConnectionArgs {
-    if (!device.mgmt) throw new Error(`${device.name}: no management address (fabric mgmt.host) to connect to`);
+/**
+ * The connection of one managed device; fails loudly, as an error of the
+ * device's component, when it has no management address.
+ */
+export function deviceConnection(
+    device: PlannedDevice,
+    ssh: SshSettings,
+    component?: pulumi.Resource,
+): types.input.remote.ConnectionArgs {
+    const fail = (msg: string) =>
+        component ? new pulumi.ResourceError(msg, component) : new Error(msg);
+    if (!device.mgmt)
+        throw fail(`${device.name}: no management address (fabric mgmt.host) to connect to`);
     const m = device.mgmt;
     const connection: types.input.remote.ConnectionArgs = {
         host: m.host,
         port: m.port,
-        user: m.user ?? ssh.user ?? "root",
+        user: m.user ?? ssh.user ?? DEFAULTS.sshUser,
         privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
         perDialTimeout: ssh.perDialTimeout ?? 15,
         dialErrorLimit: ssh.dialErrorLimit ?? 3,
     };
     if (m.hostKey) connection.hostKey = m.hostKey;
-    if (m.bastion) connection.proxy = parseBastion(device.name, m.bastion, ssh);
+    if (m.bastion) connection.proxy = parseBastion(device.name, m.bastion, ssh, fail);
     return connection;
 }
 
 /** `user@host:port` → a proxy connection using the same key. */
-function parseBastion(device: string, bastion: string, ssh: SshSettings): types.input.remote.ProxyConnectionArgs {
+function parseBastion(
+    device: string,
+    bastion: string,
+    ssh: SshSettings,
+    fail: (msg: string) => Error,
+): types.input.remote.ProxyConnectionArgs {
     const m = /^(?:([^@]+)@)?([^:@]+)(?::(\d+))?$/.exec(bastion);
-    if (!m) throw new Error(`${device}: bastion '${bastion}' must be user@host[:port]`);
+    if (!m) throw fail(`${device}: bastion '${bastion}' must be user@host[:port]`);
     return {
         host: m[2],
-        port: m[3] ? +m[3] : 22,
-        user: m[1] ?? ssh.user ?? "root",
+        port: m[3] ? +m[3] : DEFAULTS.sshPort,
+        user: m[1] ?? ssh.user ?? DEFAULTS.sshUser,
         privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
     };
 }

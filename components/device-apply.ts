@@ -27,9 +27,15 @@ export interface DeviceApplyArgs {
     deleteCommand?: string;
     /** The script embeds secrets (BGP passwords): keep it and its output out of logs. */
     containsSecrets: boolean;
+    /** Earlier names of this command, so a rename never replaces it on a live device. */
+    aliases?: pulumi.Input<pulumi.Alias>[];
 }
 
-export function deviceApplyCommand(name: string, args: DeviceApplyArgs, parent: pulumi.Resource): remote.Command {
+export function deviceApplyCommand(
+    name: string,
+    args: DeviceApplyArgs,
+    parent: pulumi.Resource,
+): remote.Command {
     const command = args.command ?? APPLY_COMMAND;
     return new remote.Command(
         name,
@@ -42,6 +48,10 @@ export function deviceApplyCommand(name: string, args: DeviceApplyArgs, parent: 
             addPreviousOutputInEnv: false,
             logging: args.containsSecrets ? "none" : "stdoutAndStderr",
         },
-        { parent, additionalSecretOutputs: args.containsSecrets ? ["stdout", "stderr"] : [] },
+        {
+            parent,
+            aliases: args.aliases,
+            additionalSecretOutputs: args.containsSecrets ? ["stdout", "stderr"] : [],
+        },
     );
 }

@@ -7,6 +7,7 @@ import { K8sNode } from "./k8s-node";
 import { Leaf } from "./leaf";
 import { LoadBalancerPool } from "./load-balancer-pool";
 import { Spine } from "./spine";
+import { COMPONENT_TYPES } from "./types";
 import { resolveUpstreamManifests } from "./upstream";
 
 export interface FabricArgs {
@@ -42,27 +43,46 @@ export class Fabric extends pulumi.ComponentResource {
     /** Device name → loopback / router-id. */
     public readonly loopbacks: pulumi.Output<Record<string, string>>;
     /** Pool name → its CIDR and named VIPs. */
-    public readonly vips: pulumi.Output<Record<string, { cidr: string; vips: Record<string, string> }>>;
+    public readonly vips: pulumi.Output<
+        Record<string, { cidr: string; vips: Record<string, string> }>
+    >;
     /** Every planned BGP session, both ends. */
     public readonly bgpSessions: pulumi.Output<PlannedSession[]>;
 
     constructor(name: string, args: FabricArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("bgp-fabric:index:Fabric", name, {}, opts);
+        super(COMPONENT_TYPES.fabric, name, {}, opts);
         const { plan } = args;
         const child = { parent: this };
+        // Children are `<fabric>-<device>`; before issue 16 a device's component had the bare device
+        // name: the alias (and its command's) keeps an existing stack from replacing anything.
+        const deviceChild = (device: string) => ({ parent: this, aliases: [{ name: device }] });
         const kube = args.kubernetes ?? {};
         // Everything that can be refused is refused before the first device is touched.
-        const upstream = plan.kubernetes.installUpstream ? resolveUpstreamManifests(plan) : undefined;
-        if (upstream?.problems.length) throw new pulumi.RunError(`the fabric config has ${upstream.problems.length} problem(s):\n  ${upstream.problems.join("\n  ")}`);
+        const upstream = plan.kubernetes.installUpstream
+            ? resolveUpstreamManifests(plan)
+            : undefined;
+        if (upstream?.problems.length)
+            throw new pulumi.RunError(
+                `the fabric config has ${upstream.problems.length} problem(s):\n  ${upstream.problems.join("\n  ")}`,
+            );
 
         for (const device of args.devices === false ? [] : plan.devices) {
             if (!device.managed) continue;
             const deviceArgs = { plan, device, ssh: args.ssh, bgpPasswords: args.bgpPasswords };
-            if (device.role === "spine") this.spines[device.name] = new Spine(device.name, deviceArgs, child);
-            else if (device.role === "leaf") this.leafs[device.name] = new Leaf(device.name, deviceArgs, child);
-            else if (device.role === "node") this.nodes[device.name] = new K8sNode(device.name, deviceArgs, child);
+            const [childName, opts] = [`${name}-${device.name}`, deviceChild(device.name)];
+            if (device.role === "spine")
+                this.spines[device.name] = new Spine(childName, deviceArgs, opts);
+            else if (device.role === "leaf")
+                this.leafs[device.name] = new Leaf(childName, deviceArgs, opts);
+            else if (device.role === "node")
+                this.nodes[device.name] = new K8sNode(childName, deviceArgs, opts);
         }
-        for (const pool of plan.pools) this.pools[pool.name] = new LoadBalancerPool(`${name}-pool-${pool.name}`, { plan, pool }, child);
+        for (const pool of plan.pools)
+            this.pools[pool.name] = new LoadBalancerPool(
+                `${name}-pool-${pool.name}`,
+                { plan, pool },
+                child,
+            );
 
         // ConfigMaps update in place: the router reloads its own key; the provider's
         // default (replace on any data change) would delete and re-create it.
@@ -71,12 +91,26 @@ export class Fabric extends pulumi.ComponentResource {
         if (kube.kubeconfig !== undefined) {
             const kubeconfig = pulumi.secret(kube.kubeconfig);
             providers = {
-                provider: new k8s.Provider(`${name}-kubernetes`, { kubeconfig, enableConfigMapMutable }, child),
-                clientSideApplyProvider: new k8s.Provider(`${name}-kubernetes-client-side-apply`, { kubeconfig, enableServerSideApply: false, enableConfigMapMutable }, child),
+                provider: new k8s.Provider(
+                    `${name}-kubernetes`,
+                    { kubeconfig, enableConfigMapMutable },
+                    child,
+                ),
+                clientSideApplyProvider: new k8s.Provider(
+                    `${name}-kubernetes-client-side-apply`,
+                    { kubeconfig, enableServerSideApply: false, enableConfigMapMutable },
+                    child,
+                ),
             };
         } else {
             const renderYamlToDirectory = kube.renderDirectory ?? `out/${plan.name}/kubernetes`;
-            providers = { provider: new k8s.Provider(`${name}-kubernetes`, { renderYamlToDirectory, enableConfigMapMutable }, child) };
+            providers = {
+                provider: new k8s.Provider(
+                    `${name}-kubernetes`,
+                    { renderYamlToDirectory, enableConfigMapMutable },
+                    child,
+                ),
+            };
         }
         this.networking = new ClusterNetworking(
             `${name}-networking`,
@@ -85,10 +119,19 @@ export class Fabric extends pulumi.ComponentResource {
         );
 
         this.asns = pulumi.output(Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])));
-        this.loopbacks = pulumi.output(Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])));
-        this.vips = pulumi.output(Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }])));
+        this.loopbacks = pulumi.output(
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])),
+        );
+        this.vips = pulumi.output(
+            Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }])),
+        );
         this.bgpSessions = pulumi.output(plan.sessions);
-        // The plan itself is an output too: the policy pack judges the fabric from it.
-        this.registerOutputs({ asns: this.asns, loopbacks: this.loopbacks, vips: this.vips, bgpSessions: this.bgpSessions, plan });
+        // Not the plan itself: the policy pack re-plans from the stack's config (policy/stack-view.ts).
+        this.registerOutputs({
+            asns: this.asns,
+            loopbacks: this.loopbacks,
+            vips: this.vips,
+            bgpSessions: this.bgpSessions,
+        });
     }
 }

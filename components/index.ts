@@ -6,3 +6,4 @@ export { K8sNode, K8sNodeArgs } from "./k8s-node";
 export { Leaf, LeafArgs } from "./leaf";
 export { LoadBalancerPool, LoadBalancerPoolArgs } from "./load-balancer-pool";
 export { Spine, SpineArgs } from "./spine";
+export { COMPONENT_TYPES } from "./types";

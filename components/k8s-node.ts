@@ -4,6 +4,7 @@ import { FabricPlan, PlannedDevice } from "../plan";
 import { renderHostSetup } from "../render/host-setup";
 import { SshSettings, deviceConnection } from "./connection";
 import { deviceApplyCommand } from "./device-apply";
+import { COMPONENT_TYPES } from "./types";
 
 export interface K8sNodeArgs {
     plan: FabricPlan;
@@ -18,7 +19,8 @@ export interface K8sNodeArgs {
  * from a running node would cut it off, so it is left for whoever
  * decommissions the machine.
  */
-const NODE_DESTROY = 'echo "bgp-fabric: host setup left in place on $(hostname) (see components/k8s-node.ts)"';
+const NODE_DESTROY =
+    'echo "bgp-fabric: host setup left in place on $(hostname) (see components/k8s-node.ts)"';
 
 /**
  * A Kubernetes node: its host setup (loopback /32, uplinks, sysctls, kubelet
@@ -26,23 +28,34 @@ const NODE_DESTROY = 'echo "bgp-fabric: host setup left in place on $(hostname) 
  * not pushed here: the router DaemonSet (ClusterNetworking) carries it.
  */
 export class K8sNode extends pulumi.ComponentResource {
+    /** The node's name in the plan (the component's own name is `<fabric>-<node>`). */
+    public readonly device: pulumi.Output<string>;
     /** The node's own ASN (routing on the host, or Calico's per-node ASN). */
     public readonly asn: pulumi.Output<number>;
     /** Loopback /32 (router-on-host) or rack address (calico-bgp): the kubelet's node IP. */
     public readonly loopback: pulumi.Output<string>;
-    /** The remote command running the host setup. */
+    /** The remote command running the host setup: `<name>-setup`. */
     public readonly setup: remote.Command;
 
     constructor(name: string, args: K8sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("bgp-fabric:index:K8sNode", name, {}, opts);
-        if (!args.device.managed) throw new Error(`${args.device.name}: not a managed node`);
+        super(COMPONENT_TYPES.node, name, {}, opts);
+        if (!args.device.managed)
+            throw new pulumi.ResourceError(`${args.device.name}: not a managed node`, this);
+        this.device = pulumi.output(args.device.name);
         this.asn = pulumi.output(args.device.asn);
         this.loopback = pulumi.output(args.device.loopback);
         this.setup = deviceApplyCommand(
             `${name}-setup`,
-            { connection: deviceConnection(args.device, args.ssh), script: renderHostSetup(args.plan, args.device.name), command: "bash -s", deleteCommand: NODE_DESTROY, containsSecrets: false },
+            {
+                connection: deviceConnection(args.device, args.ssh, this),
+                script: renderHostSetup(args.plan, args.device.name),
+                command: "bash -s",
+                deleteCommand: NODE_DESTROY,
+                containsSecrets: false,
+                aliases: [{ name: `${args.device.name}-setup` }], // its name before `<fabric>-<node>-setup`
+            },
             this,
         );
-        this.registerOutputs({ asn: this.asn, loopback: this.loopback });
+        this.registerOutputs({ device: this.device, asn: this.asn, loopback: this.loopback });
     }
 }

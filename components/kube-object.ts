@@ -17,14 +17,20 @@ export function kubeTypeToken(o: Pick<KubeObject, "apiVersion" | "kind">): strin
 
 /** A readable, stable resource name: `<prefix>-<kind>-[<namespace>-]<name>`. */
 export function kubeResourceName(prefix: string, o: KubeObject): string {
-    return [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join("-");
+    return [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name]
+        .filter(Boolean)
+        .join("-");
 }
 
 /**
  * The resource for one object. A `v1 Node` is a patch of the kubelet's Node
  * (annotations only), never a Node of ours.
  */
-export function kubeResource(name: string, o: KubeObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function kubeResource(
+    name: string,
+    o: KubeObject,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
     const { apiVersion, kind, ...body } = o;
     switch (`${apiVersion}:${kind}`) {
         case "v1:Namespace":
@@ -38,7 +44,10 @@ export function kubeResource(name: string, o: KubeObject, opts: pulumi.CustomRes
         case "v1:Node":
             return new k8s.core.v1.NodePatch(name, body as k8s.core.v1.NodePatchArgs, opts);
         default:
-            if (!apiVersion.includes(".")) throw new Error(`${kind} ${o.metadata.name}: ${apiVersion} is a built-in API group with no typed resource here (components/kube-object.ts)`);
+            if (!apiVersion.includes(".")) {
+                const msg = `${kind} ${o.metadata.name}: ${apiVersion} is a built-in API group with no typed resource here (components/kube-object.ts)`;
+                throw opts.parent ? new pulumi.ResourceError(msg, opts.parent) : new Error(msg);
+            }
             return new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...body }, opts);
     }
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FabricPlan, PlannedPool } from "../plan";
 import { KubeObject, VipServiceSpec, serviceForVip } from "../render/kubernetes";
+import { COMPONENT_TYPES } from "./types";
 
 export interface LoadBalancerPoolArgs {
     plan: FabricPlan;
@@ -21,7 +22,7 @@ export class LoadBalancerPool extends pulumi.ComponentResource {
     private readonly pool: PlannedPool;
 
     constructor(name: string, args: LoadBalancerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("bgp-fabric:index:LoadBalancerPool", name, {}, opts);
+        super(COMPONENT_TYPES.pool, name, {}, opts);
         this.plan = args.plan;
         this.pool = args.pool;
         this.cidr = pulumi.output(args.pool.cidr);
@@ -32,7 +33,11 @@ export class LoadBalancerPool extends pulumi.ComponentResource {
     /** The address of a named VIP; throws naming the pool's VIPs when there is no such one. */
     vip(name: string): string {
         const vip = this.pool.vips[name];
-        if (!vip) throw new Error(`pool '${this.pool.name}' has no VIP '${name}' (it has: ${Object.keys(this.pool.vips).join(", ") || "none"})`);
+        if (!vip)
+            throw new pulumi.ResourceError(
+                `pool '${this.pool.name}' has no VIP '${name}' (it has: ${Object.keys(this.pool.vips).join(", ") || "none"})`,
+                this,
+            );
         return vip;
     }
 

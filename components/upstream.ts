@@ -26,17 +26,28 @@ export function upstreamCacheDir(): string {
 
 /** The cached file of a pinned release: `<cache>/upstream/<metallb-native|tigera-operator>-<version>.yaml`. */
 export function cachedUpstreamFile(which: "calico" | "metallb", version: string): string {
-    return path.join(upstreamCacheDir(), `${which === "calico" ? "tigera-operator" : "metallb-native"}-${version}.yaml`);
+    return path.join(
+        upstreamCacheDir(),
+        `${which === "calico" ? "tigera-operator" : "metallb-native"}-${version}.yaml`,
+    );
 }
 
 /**
  * The local files to install, or the problems (`fabric:<field>: message`),
  * each naming its field, when one cannot be had without the network.
  */
-export function resolveUpstreamManifests(plan: FabricPlan): { files?: UpstreamManifests; problems: string[] } {
+export function resolveUpstreamManifests(plan: FabricPlan): {
+    files?: UpstreamManifests;
+    problems: string[];
+} {
     const k = plan.kubernetes;
     const problems: string[] = [];
-    const one = (which: "calico" | "metallb", given: string, version: string, field: string): string => {
+    const one = (
+        which: "calico" | "metallb",
+        given: string,
+        version: string,
+        field: string,
+    ): string => {
         if (given === UPSTREAM_MANIFESTS[which](version)) {
             const file = cachedUpstreamFile(which, version);
             if (!fs.existsSync(file)) {
@@ -49,7 +60,9 @@ export function resolveUpstreamManifests(plan: FabricPlan): { files?: UpstreamMa
             return file;
         }
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
-            problems.push(`fabric:kubernetes.${field}: ${given} is a URL; bgp-fabric fetches nothing at run time: give the path of a local copy`);
+            problems.push(
+                `fabric:kubernetes.${field}: ${given} is a URL; bgp-fabric fetches nothing at run time: give the path of a local copy`,
+            );
         } else if (!fs.existsSync(given)) {
             problems.push(`fabric:kubernetes.${field}: no such file: ${given}`);
         }

@@ -19,8 +19,20 @@ import { labInfo, labSshConfig } from "../lab";
 import { LabLocationOptions } from "../lab/env";
 import { RunResult, pool, run } from "../lab/exec";
 import { sshOptions } from "../lab/sshd";
-import { CheckRun, DeviceDrift, classify } from "./report";
-import { DriftDevice, PASSWORDS_UNKNOWN, RUN_APPLY_SCRIPT, SshOptions, driftDevices, nodeRestoreHint, passwordEntry, pinnedKnownHosts, remoteCheckCommand, sshArgs, targetName } from "./targets";
+import { CheckRun, DeviceDrift, SSH_FAILED, classify } from "./report";
+import {
+    DriftDevice,
+    PASSWORDS_UNKNOWN,
+    RUN_APPLY_SCRIPT,
+    SshOptions,
+    driftDevices,
+    nodeRestoreHint,
+    passwordEntry,
+    pinnedKnownHosts,
+    remoteCheckCommand,
+    sshArgs,
+    targetName,
+} from "./targets";
 
 export interface DriftOptions extends SshOptions {
     /** Only these devices (default: every device with a rendered FRR config). */
@@ -37,7 +49,12 @@ export interface Connector {
     plan: FabricPlan;
     devices: DriftDevice[];
     target(d: DriftDevice): string;
-    exec(d: DriftDevice, remoteCommand: string, input: string, timeoutMs: number): Promise<CheckRun>;
+    exec(
+        d: DriftDevice,
+        remoteCommand: string,
+        input: string,
+        timeoutMs: number,
+    ): Promise<CheckRun>;
     close(): void;
 }
 
@@ -50,11 +67,20 @@ export interface DriftRun {
 function toCheckRun(r: RunResult): CheckRun {
     const suffix = /\n?\(timed out after (\d+) ms\)\s*$/;
     const m = suffix.exec(r.stderr);
-    return { code: r.code, stdout: r.stdout, stderr: m ? r.stderr.replace(suffix, "") : r.stderr, timedOut: m ? Number(m[1]) : undefined };
+    return {
+        code: r.code,
+        stdout: r.stdout,
+        stderr: m ? r.stderr.replace(suffix, "") : r.stderr,
+        timedOut: m ? Number(m[1]) : undefined,
+    };
 }
 
 /** Plain SSH (the production path). */
-export function sshConnector(plan: FabricPlan, config: FabricConfig | undefined, opts: DriftOptions = {}): Connector {
+export function sshConnector(
+    plan: FabricPlan,
+    config: FabricConfig | undefined,
+    opts: DriftOptions = {},
+): Connector {
     const devices = driftDevices(plan, config, opts.devices);
     const pinned = pinnedKnownHosts(devices);
     let tmp: string | undefined;
@@ -70,8 +96,19 @@ export function sshConnector(plan: FabricPlan, config: FabricConfig | undefined,
         devices,
         target: targetName,
         async exec(d, remoteCommand, input, timeoutMs) {
-            if (!d.ssh) return { code: 255, stdout: "", stderr: `${d.name} has no management address (mgmt.host) in the plan` };
-            return toCheckRun(await run("ssh", sshArgs(d, opts, d.ssh.hostKey ? pinnedFile : undefined, remoteCommand), { input, check: false, timeoutMs }));
+            if (!d.ssh)
+                return {
+                    code: SSH_FAILED,
+                    stdout: "",
+                    stderr: `${d.name} has no management address (mgmt.host) in the plan`,
+                };
+            return toCheckRun(
+                await run(
+                    "ssh",
+                    sshArgs(d, opts, d.ssh.hostKey ? pinnedFile : undefined, remoteCommand),
+                    { input, check: false, timeoutMs },
+                ),
+            );
         },
         close() {
             if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -80,7 +117,11 @@ export function sshConnector(plan: FabricPlan, config: FabricConfig | undefined,
 }
 
 /** The devices of a running lab; the intended configs come from `plan` (default: the plan the lab was brought up from). */
-export function labConnector(plan: FabricPlan | undefined, config: FabricConfig | undefined, opts: DriftOptions & LabLocationOptions = {}): Connector {
+export function labConnector(
+    plan: FabricPlan | undefined,
+    config: FabricConfig | undefined,
+    opts: DriftOptions & LabLocationOptions = {},
+): Connector {
     const loc = { dir: opts.dir, prefix: opts.prefix };
     const info = labSshConfig(loc); // also registers the lab's namespaces with the ip guard
     const lab = labInfo(loc);
@@ -89,11 +130,29 @@ export function labConnector(plan: FabricPlan | undefined, config: FabricConfig 
         mode: "lab",
         plan: p,
         devices: driftDevices(p, config, opts.devices),
-        target: (d) => (info.devices[d.name] ? `${info.devices[d.name].user}@${info.devices[d.name].host}:${info.devices[d.name].port}` : "(not in the lab)"),
+        target: (d) =>
+            info.devices[d.name]
+                ? `${info.devices[d.name].user}@${info.devices[d.name].host}:${info.devices[d.name].port}`
+                : "(not in the lab)",
         async exec(d, remoteCommand, input, timeoutMs) {
             const c = info.devices[d.name];
-            if (!c) return { code: 255, stdout: "", stderr: `${d.name} is not a device of the running lab (${Object.keys(info.devices).join(", ")})` };
-            const argv = ["netns", "exec", info.netns, "ssh", ...sshOptions(lab.loc), "-p", String(c.port), `${c.user}@${c.host}`, remoteCommand];
+            if (!c)
+                return {
+                    code: SSH_FAILED,
+                    stdout: "",
+                    stderr: `${d.name} is not a device of the running lab (${Object.keys(info.devices).join(", ")})`,
+                };
+            const argv = [
+                "netns",
+                "exec",
+                info.netns,
+                "ssh",
+                ...sshOptions(lab.loc),
+                "-p",
+                String(c.port),
+                `${c.user}@${c.host}`,
+                remoteCommand,
+            ];
             return toCheckRun(await run("ip", argv, { input, check: false, timeoutMs }));
         },
         close() {},
@@ -113,14 +172,20 @@ export async function checkDrift(conn: Connector, opts: DriftOptions = {}): Prom
             role: d.role,
             target: conn.target(d),
             ms: Date.now() - t0,
-            ignore: d.passwordsUnknown ? { test: passwordEntry, reason: PASSWORDS_UNKNOWN } : undefined,
+            ignore: d.passwordsUnknown
+                ? { test: passwordEntry, reason: PASSWORDS_UNKNOWN }
+                : undefined,
         });
     });
     return { fabric: conn.plan.name, mode: conn.mode, results };
 }
 
 /** Drift over plain SSH. */
-export async function driftOverSsh(plan: FabricPlan, config: FabricConfig | undefined, opts: DriftOptions = {}): Promise<DriftRun> {
+export async function driftOverSsh(
+    plan: FabricPlan,
+    config: FabricConfig | undefined,
+    opts: DriftOptions = {},
+): Promise<DriftRun> {
     const conn = sshConnector(plan, config, opts);
     try {
         return await checkDrift(conn, opts);
@@ -130,14 +195,18 @@ export async function driftOverSsh(plan: FabricPlan, config: FabricConfig | unde
 }
 
 /** Drift of the devices of a running lab. */
-export async function driftInLab(plan: FabricPlan | undefined, config: FabricConfig | undefined, opts: DriftOptions & LabLocationOptions = {}): Promise<DriftRun> {
+export async function driftInLab(
+    plan: FabricPlan | undefined,
+    config: FabricConfig | undefined,
+    opts: DriftOptions & LabLocationOptions = {},
+): Promise<DriftRun> {
     return checkDrift(labConnector(plan, config, opts), opts);
 }
 
 export interface RestoreOutcome {
     device: string;
     ok: boolean;
-    /** The apply script's exit status (0 applied; 3 rejected; 4 rolled back; 5 kept, sessions missing; 255 SSH), or -1 when not attempted. */
+    /** The apply script's exit status (APPLY_EXIT; SSH_FAILED: SSH), or -1 when not attempted. */
     code: number;
     /** The script's output (its last line says what happened), or why the device was not restored. */
     output: string;
@@ -160,10 +229,30 @@ export async function restoreDevices(conn: Connector, names: string[]): Promise<
     const timeoutMs = (2 * conn.plan.apply.convergeTimeout + 60) * 1000;
     return pool(devices, devices.length, async (d) => {
         const t0 = Date.now();
-        if (d.role === "node" && conn.mode === "ssh") return { device: d.name, ok: false, code: -1, output: `not restored over SSH: ${nodeRestoreHint(d.name)}`, ms: 0 };
-        if (!d.applyScript) return { device: d.name, ok: false, code: -1, output: `not restored: ${PASSWORDS_UNKNOWN}`, ms: 0 };
+        if (d.role === "node" && conn.mode === "ssh")
+            return {
+                device: d.name,
+                ok: false,
+                code: -1,
+                output: `not restored over SSH: ${nodeRestoreHint(d.name)}`,
+                ms: 0,
+            };
+        if (!d.applyScript)
+            return {
+                device: d.name,
+                ok: false,
+                code: -1,
+                output: `not restored: ${PASSWORDS_UNKNOWN}`,
+                ms: 0,
+            };
         const r = await conn.exec(d, RUN_APPLY_SCRIPT, d.applyScript, timeoutMs);
         const output = (r.code === 0 ? r.stdout : `${r.stderr}\n${r.stdout}`).trim();
-        return { device: d.name, ok: r.code === 0, code: r.code, output: output || `exit ${r.code}`, ms: Date.now() - t0 };
+        return {
+            device: d.name,
+            ok: r.code === 0,
+            code: r.code,
+            output: output || `exit ${r.code}`,
+            ms: Date.now() - t0,
+        };
     });
 }

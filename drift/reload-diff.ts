@@ -82,7 +82,8 @@ export function parseReloadTest(stdout: string): ReloadDiff {
         if (block.length === 0 || section === undefined) return;
         const entry = toEntry(section, block);
         block = [];
-        if (entry.context.length === 0 && NOT_COMPARED.some((re) => re.test(entry.command))) diff.ignored.push(entry);
+        if (entry.context.length === 0 && NOT_COMPARED.some((re) => re.test(entry.command)))
+            diff.ignored.push(entry);
         else (section === "delete" ? diff.toDelete : diff.toAdd).push(entry);
     };
     for (let i = 0; i < lines.length; i++) {
@@ -90,7 +91,10 @@ export function parseReloadTest(stdout: string): ReloadDiff {
         if (HEADERS[line.trim()] !== undefined) {
             flush();
             section = HEADERS[line.trim()];
-            if (!/^=+$/.test((lines[i + 1] ?? "").trim())) throw new ReloadOutputError(`line ${i + 1}: '${line.trim()}' is not followed by its ===== underline`);
+            if (!/^=+$/.test((lines[i + 1] ?? "").trim()))
+                throw new ReloadOutputError(
+                    `line ${i + 1}: '${line.trim()}' is not followed by its ===== underline`,
+                );
             i++;
             continue;
         }
@@ -98,10 +102,16 @@ export function parseReloadTest(stdout: string): ReloadDiff {
             flush();
             continue;
         }
-        if (section === undefined) throw new ReloadOutputError(`line ${i + 1}: not part of frr-reload.py --test output: ${redactPasswords(line).slice(0, 200)}`);
+        if (section === undefined)
+            throw new ReloadOutputError(
+                `line ${i + 1}: not part of frr-reload.py --test output: ${redactPasswords(line).slice(0, 200)}`,
+            );
         // A line at column 0 starts a new entry; an indented one continues the current entry.
         if (!/^\s/.test(line)) flush();
-        else if (block.length === 0) throw new ReloadOutputError(`line ${i + 1}: an indented line without its context: ${redactPasswords(line).slice(0, 200)}`);
+        else if (block.length === 0)
+            throw new ReloadOutputError(
+                `line ${i + 1}: an indented line without its context: ${redactPasswords(line).slice(0, 200)}`,
+            );
         block.push(line.replace(/\s+$/, ""));
     }
     flush();
@@ -111,7 +121,12 @@ export function parseReloadTest(stdout: string): ReloadDiff {
 function toEntry(section: DiffSection, block: string[]): DiffEntry {
     const clean = block.map(redactPasswords);
     const trimmed = clean.map((l) => l.trim());
-    return { section, context: trimmed.slice(0, -1), command: trimmed[trimmed.length - 1], text: clean.join("\n") };
+    return {
+        section,
+        context: trimmed.slice(0, -1),
+        command: trimmed[trimmed.length - 1],
+        text: clean.join("\n"),
+    };
 }
 
 /** Move entries matching `ignore` (e.g. password lines the caller cannot render) from the differences to `ignored`. */

@@ -2,7 +2,17 @@
 // output of the remote `frr-reload.py --test`), the report printed for all of
 // them, and the exit code. Pure: no I/O.
 
-import { DiffEntry, ReloadDiff, ReloadOutputError, hasDifferences, ignoreEntries, parseReloadTest, redactPasswords } from "./reload-diff";
+import { DRIFT_EXIT, REMOTE_EXIT } from "../render/exit-codes";
+import { FRR_RELOAD } from "../render/platforms";
+import {
+    DiffEntry,
+    ReloadDiff,
+    ReloadOutputError,
+    hasDifferences,
+    ignoreEntries,
+    parseReloadTest,
+    redactPasswords,
+} from "./reload-diff";
 
 /**
  * in-sync       the running config is the intended one (frr-reload.py would change nothing)
@@ -45,21 +55,52 @@ export interface ClassifyOptions {
     ignore?: { test: (e: DiffEntry) => boolean; reason: string };
 }
 
-/** ssh's own failures exit 255 (the remote command's status otherwise). */
-export const SSH_FAILED = 255;
+/** ssh's own failures exit 255 (the remote command's status otherwise): render/exit-codes.ts. */
+export const SSH_FAILED = REMOTE_EXIT.SSH_FAILED;
 
 /** One device's result from its SSH run. */
 export function classify(run: CheckRun, opts: ClassifyOptions): DeviceDrift {
-    const base: DeviceDrift = { device: opts.device, role: opts.role, target: opts.target, status: "in-sync", toDelete: [], toAdd: [], ms: opts.ms ?? 0 };
-    if (run.timedOut !== undefined) return { ...base, status: "unreachable", message: `no answer over SSH within ${run.timedOut / 1000} s${lastLines(run.stderr) ? `: ${lastLines(run.stderr)}` : ""}` };
-    if (run.code === SSH_FAILED) return { ...base, status: "unreachable", message: lastLines(run.stderr) || "ssh exited 255 without a message" };
-    if (run.code === 127) return { ...base, status: "check-failed", message: `no /usr/lib/frr/frr-reload.py on the device (is FRR installed there? a node's router may run in the router DaemonSet instead): ${lastLines(run.stderr, 1)}` };
-    if (run.code !== 0) return { ...base, status: "check-failed", message: `frr-reload.py --test exited ${run.code}: ${lastLines(run.stderr, 6) || lastLines(run.stdout, 6) || "no output"}` };
+    const base: DeviceDrift = {
+        device: opts.device,
+        role: opts.role,
+        target: opts.target,
+        status: "in-sync",
+        toDelete: [],
+        toAdd: [],
+        ms: opts.ms ?? 0,
+    };
+    if (run.timedOut !== undefined)
+        return {
+            ...base,
+            status: "unreachable",
+            message: `no answer over SSH within ${run.timedOut / 1000} s${lastLines(run.stderr) ? `: ${lastLines(run.stderr)}` : ""}`,
+        };
+    if (run.code === SSH_FAILED)
+        return {
+            ...base,
+            status: "unreachable",
+            message: lastLines(run.stderr) || `ssh exited ${SSH_FAILED} without a message`,
+        };
+    if (run.code === REMOTE_EXIT.NOT_FOUND) {
+        const why = `no ${FRR_RELOAD} on the device (is FRR installed there? a node's router may run in the router DaemonSet instead)`;
+        return { ...base, status: "check-failed", message: `${why}: ${lastLines(run.stderr, 1)}` };
+    }
+    if (run.code !== 0)
+        return {
+            ...base,
+            status: "check-failed",
+            message: `frr-reload.py --test exited ${run.code}: ${lastLines(run.stderr, 6) || lastLines(run.stdout, 6) || "no output"}`,
+        };
     let diff: ReloadDiff;
     try {
         diff = parseReloadTest(run.stdout);
     } catch (e) {
-        if (e instanceof ReloadOutputError) return { ...base, status: "check-failed", message: `unexpected frr-reload.py output: ${e.message}` };
+        if (e instanceof ReloadOutputError)
+            return {
+                ...base,
+                status: "check-failed",
+                message: `unexpected frr-reload.py output: ${e.message}`,
+            };
         throw e;
     }
     if (opts.ignore) {
@@ -67,12 +108,19 @@ export function classify(run: CheckRun, opts: ClassifyOptions): DeviceDrift {
         diff = ignoreEntries(diff, opts.ignore.test);
         if (diff.ignored.length > before) base.notCompared = opts.ignore.reason;
     }
-    return { ...base, status: hasDifferences(diff) ? "drift" : "in-sync", toDelete: diff.toDelete, toAdd: diff.toAdd };
+    return {
+        ...base,
+        status: hasDifferences(diff) ? "drift" : "in-sync",
+        toDelete: diff.toDelete,
+        toAdd: diff.toAdd,
+    };
 }
 
 /** The last non-empty lines of a tool's output, passwords masked, joined with ' | '. */
 function lastLines(text: string, n = 3): string {
     const lines = redactPasswords(text)
+        // frr-reload.py colours its log lines: ANSI escapes (ESC [ … m) out.
+        // eslint-disable-next-line no-control-regex
         .replace(/\x1b\[[0-9;]*m/g, "")
         .split("\n")
         .map((l) => l.trim())
@@ -82,12 +130,18 @@ function lastLines(text: string, n = 3): string {
 
 /** 0 every device in sync; 2 drift on some device; 3 some device could not be checked (unreachable or check failed), whatever the others show. */
 export function driftExitCode(results: DeviceDrift[]): number {
-    if (results.some((r) => r.status === "unreachable" || r.status === "check-failed")) return 3;
-    if (results.some((r) => r.status === "drift")) return 2;
-    return 0;
+    const unchecked = (r: DeviceDrift) => r.status === "unreachable" || r.status === "check-failed";
+    if (results.some(unchecked)) return DRIFT_EXIT.UNCHECKED;
+    if (results.some((r) => r.status === "drift")) return DRIFT_EXIT.DRIFT;
+    return DRIFT_EXIT.IN_SYNC;
 }
 
-const LABEL: Record<DriftStatus, string> = { "in-sync": "in sync", drift: "DRIFT", unreachable: "UNREACHABLE", "check-failed": "CHECK FAILED" };
+const LABEL: Record<DriftStatus, string> = {
+    "in-sync": "in sync",
+    drift: "DRIFT",
+    unreachable: "UNREACHABLE",
+    "check-failed": "CHECK FAILED",
+};
 
 function summary(r: DeviceDrift): string {
     switch (r.status) {
@@ -102,13 +156,28 @@ function summary(r: DeviceDrift): string {
 
 /** The human report: a table, then the differing lines of every drifted device, then one verdict line. */
 export function formatReport(fabric: string, results: DeviceDrift[]): string {
-    const rows = [["DEVICE", "ROLE", "TARGET", "STATUS", "DETAIL"], ...results.map((r) => [r.device, r.role, r.target, LABEL[r.status], summary(r)])];
+    const rows = [
+        ["DEVICE", "ROLE", "TARGET", "STATUS", "DETAIL"],
+        ...results.map((r) => [r.device, r.role, r.target, LABEL[r.status], summary(r)]),
+    ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    const out = [`Drift of fabric ${fabric}: running configuration vs the rendered one, by frr-reload.py --test on each device`, ""];
-    for (const row of rows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd());
+    const out = [
+        `Drift of fabric ${fabric}: running configuration vs the rendered one, by frr-reload.py --test on each device`,
+        "",
+    ];
+    for (const row of rows)
+        out.push(
+            row
+                .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i])))
+                .join("  ")
+                .trimEnd(),
+        );
     for (const r of results) {
         if (r.status === "drift") {
-            out.push("", `${r.device}: the running config differs from the intended one; frr-reload.py would change:`);
+            out.push(
+                "",
+                `${r.device}: the running config differs from the intended one; frr-reload.py would change:`,
+            );
             const section = (title: string, list: DiffEntry[]) => {
                 if (list.length === 0) return;
                 out.push(`  ${title}`);
@@ -122,7 +191,10 @@ export function formatReport(fabric: string, results: DeviceDrift[]): string {
     const names = (s: DriftStatus) => results.filter((r) => r.status === s).map((r) => r.device);
     const counts = (["in-sync", "drift", "unreachable", "check-failed"] as DriftStatus[])
         .filter((s) => s === "in-sync" || names(s).length)
-        .map((s) => `${names(s).length} ${LABEL[s].toLowerCase()}${s === "in-sync" || names(s).length === 0 ? "" : ` (${names(s).join(", ")})`}`);
+        .map(
+            (s) =>
+                `${names(s).length} ${LABEL[s].toLowerCase()}${s === "in-sync" || names(s).length === 0 ? "" : ` (${names(s).join(", ")})`}`,
+        );
     out.push("", `drift: ${results.length} device(s) checked: ${counts.join(", ")}`);
     return out.join("\n") + "\n";
 }

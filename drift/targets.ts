@@ -3,9 +3,10 @@
 // command run there. Pure: plan and config in, data and argv out.
 
 import { FabricConfig, FabricPlan, Platform } from "../plan";
-import { expectedSessions, renderApplyScript } from "../render/apply-script";
-import { renderDevice, switchScripts } from "../render/device";
+import { frrApplyScript, peersPasswords, renderDevice, switchScripts } from "../render/device";
+import { DEFAULTS } from "../plan/defaults";
 import { ROUTER_NAMESPACE } from "../render/kubernetes/common";
+import { driverFor } from "../render/platforms";
 import { DiffEntry } from "./reload-diff";
 
 export interface DriftDevice {
@@ -28,7 +29,10 @@ export interface DriftDevice {
 }
 
 /** Which switches' BGP passwords the config holds in plain text (usable) and which only encrypted (`{ secure }`). */
-export function configPasswords(config?: FabricConfig): { known: Record<string, string>; encrypted: string[] } {
+export function configPasswords(config?: FabricConfig): {
+    known: Record<string, string>;
+    encrypted: string[];
+} {
     const known: Record<string, string> = {};
     const encrypted: string[] = [];
     for (const s of [...(config?.spines ?? []), ...(config?.leafs ?? [])]) {
@@ -44,11 +48,16 @@ export function configPasswords(config?: FabricConfig): { known: Record<string, 
  * runs it, here its FRR is checked over SSH like a switch). Unmanaged
  * switches, external routers and calico-bgp nodes have no intended FRR text.
  */
-export function driftDevices(plan: FabricPlan, config?: FabricConfig, only?: string[]): DriftDevice[] {
+export function driftDevices(
+    plan: FabricPlan,
+    config?: FabricConfig,
+    only?: string[],
+): DriftDevice[] {
     const { known, encrypted } = configPasswords(config);
     if (only) {
         const unknown = only.filter((n) => !plan.devices.some((d) => d.name === n));
-        if (unknown.length) throw new Error(`no device ${unknown.join(", ")} in fabric ${plan.name}`);
+        if (unknown.length)
+            throw new Error(`no device ${unknown.join(", ")} in fabric ${plan.name}`);
     }
     const out: DriftDevice[] = [];
     for (const d of plan.devices) {
@@ -57,7 +66,7 @@ export function driftDevices(plan: FabricPlan, config?: FabricConfig, only?: str
         const isSwitch = d.role === "spine" || d.role === "leaf";
         // A switch's sessions use its own password or its peer's: only those two matter for its text.
         const relevant = [d.name, ...d.neighbors.map((n) => n.device)];
-        const passwords = Object.fromEntries(Object.entries(known).filter(([n]) => relevant.includes(n)));
+        const passwords = peersPasswords(d, known);
         const opts = isSwitch && Object.keys(passwords).length ? { passwords } : {};
         const frr = renderDevice(plan, d.name, opts).frr;
         if (frr === undefined) continue;
@@ -66,7 +75,7 @@ export function driftDevices(plan: FabricPlan, config?: FabricConfig, only?: str
             ? undefined
             : isSwitch
               ? switchScripts(plan, d.name, opts)!.apply
-              : renderApplyScript({ device: d.name, platform: "frr", frr, sessions: expectedSessions(plan, d.name), timeoutSeconds: plan.apply.convergeTimeout, settleSeconds: plan.bgp.holdtime });
+              : frrApplyScript(plan, d.name, frr);
         out.push({
             name: d.name,
             role: d.role,
@@ -74,8 +83,8 @@ export function driftDevices(plan: FabricPlan, config?: FabricConfig, only?: str
             intended: frr,
             ssh: d.mgmt && {
                 host: d.mgmt.host,
-                port: d.mgmt.port ?? 22,
-                user: d.mgmt.user ?? config?.ssh?.user ?? "root",
+                port: d.mgmt.port ?? DEFAULTS.sshPort,
+                user: d.mgmt.user ?? config?.ssh?.user ?? DEFAULTS.sshUser,
                 ...(d.mgmt.hostKey ? { hostKey: d.mgmt.hostKey } : {}),
                 ...(d.mgmt.bastion ? { bastion: d.mgmt.bastion } : {}),
             },
@@ -92,22 +101,15 @@ export const PASSWORDS_UNKNOWN =
     "BGP password lines: the stack keeps the password encrypted ({ secure }) and drift renders without it; put the plaintext in a --config file kept off disk, or check them on the device";
 
 /**
- * The command run on the device (POSIX sh, the SSH user's login shell): the
- * intended text arrives on stdin into a temp file, FRR's own frr-reload.py
- * compares it with the running config (`--test`: nothing is changed), the
- * file is removed. Exit status: frr-reload.py's (0 = compared), 90 when the
- * temp file cannot be written. On SONiC FRR runs in the `bgp` container,
- * which sees the host's /etc/sonic/frr as /etc/frr.
+ * The command run on the device (POSIX sh, the SSH user's login shell), as the
+ * platform's driver reads the running config: the intended text arrives on
+ * stdin into a temp file, FRR's own frr-reload.py compares it with the running
+ * config (`--test`: nothing is changed), the file is removed. Exit status:
+ * frr-reload.py's (0 = compared), REMOTE_EXIT.DRIFT_TEMP_FILE when the temp
+ * file cannot be written (render/platforms/driver.ts reloadTestCommand).
  */
 export function remoteCheckCommand(platform: Platform): string {
-    const tmp = platform === "sonic" ? "/etc/sonic/frr" : "${TMPDIR:-/tmp}";
-    const reload = platform === "sonic" ? 'docker exec bgp /usr/lib/frr/frr-reload.py --test "/etc/frr/${t##*/}"' : '/usr/lib/frr/frr-reload.py --test "$t"';
-    return [
-        `t=$(mktemp "${tmp}/bgp-fabric-drift.XXXXXX") || exit 90`,
-        `trap 'rm -f "$t"' EXIT`,
-        `cat > "$t" || exit 90`,
-        `${reload} --log-level error`,
-    ].join("; ");
+    return driverFor(platform).driftCommand();
 }
 
 export interface SshOptions {
@@ -125,9 +127,21 @@ export interface SshOptions {
  * pinned host key (mgmt.hostKey) is enforced through a known_hosts file the
  * caller writes (`pinnedHostsFile`).
  */
-export function sshArgs(d: DriftDevice, opts: SshOptions, pinnedHostsFile?: string, remoteCommand = remoteCheckCommand(d.platform)): string[] {
+export function sshArgs(
+    d: DriftDevice,
+    opts: SshOptions,
+    pinnedHostsFile?: string,
+    remoteCommand = remoteCheckCommand(d.platform),
+): string[] {
     if (!d.ssh) throw new Error(`${d.name}: no management address (mgmt.host) to connect to`);
-    const args = ["-o", "BatchMode=yes", "-o", `ConnectTimeout=${opts.connectTimeout ?? 10}`, "-o", "LogLevel=ERROR"];
+    const args = [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        `ConnectTimeout=${opts.connectTimeout ?? 10}`,
+        "-o",
+        "LogLevel=ERROR",
+    ];
     if (opts.identity) args.push("-i", opts.identity, "-o", "IdentitiesOnly=yes");
     const hosts = pinnedHostsFile ?? opts.knownHosts;
     if (hosts) args.push("-o", `UserKnownHostsFile=${hosts}`, "-o", "StrictHostKeyChecking=yes");
@@ -140,7 +154,10 @@ export function sshArgs(d: DriftDevice, opts: SshOptions, pinnedHostsFile?: stri
 export function pinnedKnownHosts(devices: DriftDevice[]): string {
     return devices
         .filter((d) => d.ssh?.hostKey)
-        .map((d) => `${d.ssh!.port === 22 ? d.ssh!.host : `[${d.ssh!.host}]:${d.ssh!.port}`} ${d.ssh!.hostKey}`)
+        .map(
+            (d) =>
+                `${d.ssh!.port === 22 ? d.ssh!.host : `[${d.ssh!.host}]:${d.ssh!.port}`} ${d.ssh!.hostKey}`,
+        )
         .join("\n");
 }
 

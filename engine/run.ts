@@ -33,24 +33,56 @@ export interface RunReport {
     error: string;
 }
 
-export async function runOperation(stack: Stack, operation: Operation, opts: { diff?: boolean; expectNoChanges?: boolean } = {}): Promise<RunReport> {
+export async function runOperation(
+    stack: Stack,
+    operation: Operation,
+    opts: { diff?: boolean; expectNoChanges?: boolean } = {},
+): Promise<RunReport> {
     const steps: Step[] = [];
     let stdout = "";
     const onEvent = (e: EngineEvent) => {
         const m = e.resourcePreEvent?.metadata;
         if (!m || m.op === "same" || m.op === "read") return;
-        steps.push({ op: m.op, type: m.type, name: m.urn.slice(m.urn.lastIndexOf("::") + 2), diffs: m.diffs ?? [], paths: Object.keys(m.detailedDiff ?? {}) });
+        steps.push({
+            op: m.op,
+            type: m.type,
+            name: m.urn.slice(m.urn.lastIndexOf("::") + 2),
+            diffs: m.diffs ?? [],
+            paths: Object.keys(m.detailedDiff ?? {}),
+        });
     };
     const onOutput = (s: string) => (stdout += s);
     const started = Date.now();
-    const report: RunReport = { operation, stack: stack.name, ok: false, seconds: 0, summary: {}, steps, outputs: {}, stdout: "", error: "" };
+    const report: RunReport = {
+        operation,
+        stack: stack.name,
+        ok: false,
+        seconds: 0,
+        summary: {},
+        steps,
+        outputs: {},
+        stdout: "",
+        error: "",
+    };
     try {
         if (operation === "up") {
-            const r = await stack.up({ onEvent, onOutput, diff: opts.diff, expectNoChanges: opts.expectNoChanges });
+            const r = await stack.up({
+                onEvent,
+                onOutput,
+                diff: opts.diff,
+                expectNoChanges: opts.expectNoChanges,
+            });
             report.summary = { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>;
-            report.outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+            report.outputs = Object.fromEntries(
+                Object.entries(r.outputs).map(([k, v]) => [k, v.value]),
+            );
         } else if (operation === "preview") {
-            const r = await stack.preview({ onEvent, onOutput, diff: opts.diff, expectNoChanges: opts.expectNoChanges });
+            const r = await stack.preview({
+                onEvent,
+                onOutput,
+                diff: opts.diff,
+                expectNoChanges: opts.expectNoChanges,
+            });
             report.summary = { ...r.changeSummary } as Record<string, number>;
         } else {
             const r = await stack.destroy({ onEvent, onOutput });

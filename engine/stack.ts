@@ -48,30 +48,44 @@ export function engineEnv(workDir: string, backendUrl?: string): Record<string, 
 export function pulumiCli(): { ok: true; path: string } | { ok: false; missing: string } {
     const cache = bgpFabricCacheDir();
     const cli = path.join(cache, "bin", "pulumi");
-    return fs.existsSync(cli) ? { ok: true, path: cli } : { ok: false, missing: `the Pulumi CLI (${cli}; scripts/install-pulumi.sh builds it)` };
+    return fs.existsSync(cli)
+        ? { ok: true, path: cli }
+        : { ok: false, missing: `the Pulumi CLI (${cli}; scripts/install-pulumi.sh builds it)` };
 }
 
 /** The stack, created or selected, its config written from the stack file. */
 export async function engineStack(opts: EngineStackOptions): Promise<Stack> {
     const doc = YAML.parse(fs.readFileSync(opts.configFile, "utf8")) ?? {};
     const config: Record<string, unknown> = { ...(doc.config ?? {}) };
-    const stackName = opts.stack ?? (typeof config["fabric:name"] === "string" ? (config["fabric:name"] as string) : "dev");
+    const stackName =
+        opts.stack ??
+        (typeof config["fabric:name"] === "string" ? (config["fabric:name"] as string) : "dev");
     fs.mkdirSync(opts.workDir, { recursive: true });
     const envVars = engineEnv(opts.workDir, opts.backendUrl);
-    if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
+    if (envVars.PULUMI_BACKEND_URL.startsWith("file://"))
+        fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
     const cli = pulumiCli();
     if (!cli.ok) throw new Error(`cannot run the engine: ${cli.missing} is missing`);
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli.path)), skipVersionCheck: true });
+    const pulumiCommand = await PulumiCommand.get({
+        root: path.dirname(path.dirname(cli.path)),
+        skipVersionCheck: true,
+    });
     const stack = await LocalWorkspace.createOrSelectStack(
         { stackName, projectName: PROJECT, program: async () => fabricProgram() },
-        { workDir: opts.workDir, envVars, pulumiCommand, projectSettings: { name: PROJECT, runtime: "nodejs" } },
+        {
+            workDir: opts.workDir,
+            envVars,
+            pulumiCommand,
+            projectSettings: { name: PROJECT, runtime: "nodejs" },
+        },
     );
     // The stack file's values as they are (structured), keeping the encryption salt `stack init` wrote.
     const file = path.join(opts.workDir, `Pulumi.${stackName}.yaml`);
-    const current = fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) ?? {} : {};
+    const current = fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
     for (const [key, value] of Object.entries(opts.set ?? {})) setPath(config, key, value);
     fs.writeFileSync(file, YAML.stringify({ ...current, config }));
-    for (const [key, value] of Object.entries(opts.secrets ?? {})) await stack.setConfig(key, { value, secret: true }, true);
+    for (const [key, value] of Object.entries(opts.secrets ?? {}))
+        await stack.setConfig(key, { value, secret: true }, true);
     return stack;
 }
 
@@ -79,12 +93,15 @@ export async function engineStack(opts: EngineStackOptions): Promise<Stack> {
 export function setPath(config: Record<string, unknown>, key: string, value: unknown): void {
     const m = /^([^.[]+:[^.[]+)(.*)$/.exec(key);
     if (!m) throw new Error(`config key '${key}' must be namespace:name[.path]`);
-    const steps = [...m[2].matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((x) => (x[2] !== undefined ? Number(x[2]) : x[1]));
+    const steps = [...m[2].matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((x) =>
+        x[2] !== undefined ? Number(x[2]) : x[1],
+    );
     if (!steps.length) {
         config[m[1]] = value;
         return;
     }
     let at: any = (config[m[1]] ??= typeof steps[0] === "number" ? [] : {});
-    for (let i = 0; i < steps.length - 1; i++) at = at[steps[i]] ??= typeof steps[i + 1] === "number" ? [] : {};
+    for (let i = 0; i < steps.length - 1; i++)
+        at = at[steps[i]] ??= typeof steps[i + 1] === "number" ? [] : {};
     at[steps[steps.length - 1]] = value;
 }

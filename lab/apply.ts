@@ -12,9 +12,8 @@
 // pushDevice is one device's push, reported rather than thrown (labApply in
 // index.ts pushes again to a running lab: the fault tests, re-runs).
 
-import { FabricPlan, PlannedDevice } from "../plan";
-import { expectedSessions, renderApplyScript } from "../render/apply-script";
-import { renderDevice, switchScripts } from "../render/device";
+import { FabricPlan, Platform, PlannedDevice } from "../plan";
+import { frrApplyScript, renderDevice, switchScripts } from "../render/device";
 import { LabConfigs, RenderedDevice } from "./configs";
 import { LabLocation } from "./env";
 import { pool } from "./exec";
@@ -26,7 +25,10 @@ export interface ApplyResult {
     output: string;
 }
 
-/** One device's push: `code` is the failing step's exit status (255: SSH could not connect), 0 when it applied. */
+/**
+ * One device's push: `code` is the failing step's exit status (render/exit-codes.ts: APPLY_EXIT,
+ * or REMOTE_EXIT.SSH_FAILED when SSH could not connect), 0 when it applied.
+ */
 export interface PushOutcome extends ApplyResult {
     ok: boolean;
     code: number;
@@ -34,23 +36,26 @@ export interface PushOutcome extends ApplyResult {
     error?: string;
 }
 
+/** The platform every lab device runs, whatever the plan says: FRR in a namespace. */
+export const LAB_PLATFORM: Platform = "frr";
+
 /** The apply script of a device, as its component would send it (plain FRR: the lab's devices all are). */
 export function labApplyScript(plan: FabricPlan, d: PlannedDevice, frr: string): string {
     const isSwitch = d.role === "spine" || d.role === "leaf";
-    // The component's own script, unless the lab was asked to change the text (LabUpOptions.transformConfig).
-    if (isSwitch && d.managed && d.platform === "frr" && renderDevice(plan, d.name).frr === frr) return switchScripts(plan, d.name)!.apply;
-    return renderApplyScript({
-        device: d.name,
-        platform: "frr",
-        frr,
-        sessions: expectedSessions(plan, d.name),
-        timeoutSeconds: plan.apply.convergeTimeout,
-        settleSeconds: plan.bgp.holdtime,
-    });
+    // The component's own script, where the plan's platform is the lab's and the lab was not asked
+    // to change the text (LabUpOptions.transformConfig); otherwise the same protocol, plain FRR.
+    const own = isSwitch && d.managed && d.platform === LAB_PLATFORM;
+    if (own && renderDevice(plan, d.name).frr === frr) return switchScripts(plan, d.name)!.apply;
+    return frrApplyScript(plan, d.name, frr);
 }
 
 /** Push one device's host setup (nodes) and frr.conf over SSH; never throws for a device's failure. */
-export async function pushDevice(loc: LabLocation, plan: FabricPlan, d: PlannedDevice, c: RenderedDevice | undefined): Promise<PushOutcome> {
+export async function pushDevice(
+    loc: LabLocation,
+    plan: FabricPlan,
+    d: PlannedDevice,
+    c: RenderedDevice | undefined,
+): Promise<PushOutcome> {
     // A rollback waits a second convergeTimeout for the old sessions.
     const timeoutMs = (2 * plan.apply.convergeTimeout + 60) * 1000;
     const t0 = Date.now();
@@ -73,7 +78,13 @@ export async function pushDevice(loc: LabLocation, plan: FabricPlan, d: PlannedD
 }
 
 /** Push every device's configuration over SSH; resolves when all applied (throws with the device's own error text). */
-export async function applyOverSsh(loc: LabLocation, plan: FabricPlan, configs: LabConfigs, devices: PlannedDevice[], log: (s: string) => void): Promise<ApplyResult[]> {
+export async function applyOverSsh(
+    loc: LabLocation,
+    plan: FabricPlan,
+    configs: LabConfigs,
+    devices: PlannedDevice[],
+    log: (s: string) => void,
+): Promise<ApplyResult[]> {
     return pool(devices, devices.length, async (d) => {
         const r = await pushDevice(loc, plan, d, configs.devices[d.name]);
         if (!r.ok) throw new Error(r.error);

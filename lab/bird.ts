@@ -24,9 +24,19 @@ export interface BirdInstance {
     log: string;
 }
 
-export function birdInstance(loc: LabLocation, device: string, name: "bird" | "speaker"): BirdInstance {
+export function birdInstance(
+    loc: LabLocation,
+    device: string,
+    name: "bird" | "speaker",
+): BirdInstance {
     const d = deviceDir(loc, device);
-    return { name, conf: path.join(d, `${name}.conf`), ctl: path.join(d, `${name}.ctl`), pid: path.join(d, `${name}.pid`), log: path.join(d, "var-log", `${name}.log`) };
+    return {
+        name,
+        conf: path.join(d, `${name}.conf`),
+        ctl: path.join(d, `${name}.ctl`),
+        pid: path.join(d, `${name}.pid`),
+        log: path.join(d, "var-log", `${name}.log`),
+    };
 }
 
 function ident(s: string): string {
@@ -61,16 +71,38 @@ export function routerPreamble(d: PlannedDevice, inst: BirdInstance, heading: st
     ];
 }
 
-export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance, password?: string): string {
-    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password)) throw new Error(`${d.name}: the lab's BIRD takes a BGP password of printable characters without spaces or quotes`);
-    const out = routerPreamble(d, inst, `external router ${d.name} (AS ${d.asn}) -- an upstream router: import all, export none`);
+export function externalRouterConfig(
+    plan: FabricPlan,
+    d: PlannedDevice,
+    inst: BirdInstance,
+    password?: string,
+): string {
+    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password))
+        throw new Error(
+            `${d.name}: the lab's BIRD takes a BGP password of printable characters without spaces or quotes`,
+        );
+    const out = routerPreamble(
+        d,
+        inst,
+        `external router ${d.name} (AS ${d.asn}) -- an upstream router: import all, export none`,
+    );
     if (d.neighbors.some((n) => n.bfd)) {
-        out.push("protocol bfd {", '  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };', "}");
+        out.push(
+            "protocol bfd {",
+            '  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };',
+            "}",
+        );
     }
     for (const n of d.neighbors) {
-        if (!n.address) throw new Error(`${d.name}: neighbor ${n.device} has no address (the external router peers over numbered links)`);
-        const iface = d.interfaces.find((i) => i.peer.device === n.device && i.address && sameSubnet(i.address, n.address!));
-        if (!iface) throw new Error(`${d.name}: no numbered interface towards ${n.device} (${n.address})`);
+        if (!n.address)
+            throw new Error(
+                `${d.name}: neighbor ${n.device} has no address (the external router peers over numbered links)`,
+            );
+        const iface = d.interfaces.find(
+            (i) => i.peer.device === n.device && i.address && sameSubnet(i.address, n.address!),
+        );
+        if (!iface)
+            throw new Error(`${d.name}: no numbered interface towards ${n.device} (${n.address})`);
         out.push(
             `protocol bgp ${ident(n.device)} {`,
             `  description "${n.sessionId}";`,
@@ -90,7 +122,12 @@ export function externalRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: B
 export const SPEAKER_ADDRESS = "127.0.0.2";
 
 /** The MetalLB native speaker stand-in of one node. */
-export function speakerConfig(plan: FabricPlan, node: PlannedDevice, inst: BirdInstance, speakerPort: number): string {
+export function speakerConfig(
+    plan: FabricPlan,
+    node: PlannedDevice,
+    inst: BirdInstance,
+    speakerPort: number,
+): string {
     const vips = plan.pools.flatMap((p) => Object.values(p.vips));
     return [
         `# bgp-fabric lab: MetalLB native speaker stand-in on ${node.name} (AS ${plan.kubernetes.speakerAsn} -> node router AS ${node.asn} on 127.0.0.1)`,
@@ -124,10 +161,17 @@ function sameSubnet(interfaceAddress: string, addr: string): boolean {
 }
 
 /** Start a BIRD instance inside a device (it daemonizes after parsing its config). */
-export async function startBird(holderPid: number, device: string, inst: BirdInstance, config: string): Promise<LabProcess> {
+export async function startBird(
+    holderPid: number,
+    device: string,
+    inst: BirdInstance,
+    config: string,
+): Promise<LabProcess> {
     writeFileAtomic(inst.conf, config, 0o644);
     fs.rmSync(inst.pid, { force: true });
-    await inDevice(holderPid, [BIN.bird, "-c", inst.conf, "-s", inst.ctl, "-P", inst.pid], { timeoutMs: 10_000 });
+    await inDevice(holderPid, [BIN.bird, "-c", inst.conf, "-s", inst.ctl, "-P", inst.pid], {
+        timeoutMs: 10_000,
+    });
     for (let i = 0; i < 200; i++) {
         if (fs.existsSync(inst.pid)) {
             const pid = Number(fs.readFileSync(inst.pid, "utf8").trim());
@@ -138,12 +182,20 @@ export async function startBird(holderPid: number, device: string, inst: BirdIns
     throw new Error(`${device}: ${inst.name} (BIRD) wrote no pid file`);
 }
 
-export function birdc(holderPid: number, inst: BirdInstance, args: string[], timeoutMs = 10_000): Promise<RunResult> {
+export function birdc(
+    holderPid: number,
+    inst: BirdInstance,
+    args: string[],
+    timeoutMs = 10_000,
+): Promise<RunResult> {
     return inDevice(holderPid, [BIN.birdc, "-s", inst.ctl, ...args], { timeoutMs });
 }
 
 /** BGP protocols and their state (`birdc show protocols`). */
-export async function birdBgpStates(holderPid: number, inst: BirdInstance): Promise<Record<string, string>> {
+export async function birdBgpStates(
+    holderPid: number,
+    inst: BirdInstance,
+): Promise<Record<string, string>> {
     const r = await birdc(holderPid, inst, ["show", "protocols"]);
     const out: Record<string, string> = {};
     for (const line of r.stdout.split("\n")) {

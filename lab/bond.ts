@@ -20,7 +20,11 @@ import { bashInDevice, sq } from "./exec";
 export const PEER_LINK = "peerlink";
 
 /** The bonded node at the far end of a leaf's server port, if any. */
-export function bondedPeer(plan: FabricPlan, leaf: PlannedDevice, port: string): PlannedDevice | undefined {
+export function bondedPeer(
+    plan: FabricPlan,
+    leaf: PlannedDevice,
+    port: string,
+): PlannedDevice | undefined {
     const i = leaf.interfaces.find((x) => x.name === port);
     const node = i && plan.devices.find((d) => d.name === i.peer.device);
     return node?.bond ? node : undefined;
@@ -29,14 +33,22 @@ export function bondedPeer(plan: FabricPlan, leaf: PlannedDevice, port: string):
 /** LACP system id shared by the leafs of one rack: 02:bf + the rack's network address. */
 function actorSystem(rack: string): string {
     const a = parseAddress(rack.split("/")[0])!;
-    return ["02", "bf", ...[24, 16, 8, 0].map((s) => ((a >>> s) & 0xff).toString(16).padStart(2, "0"))].join(":");
+    return [
+        "02",
+        "bf",
+        ...[24, 16, 8, 0].map((s) => ((a >>> s) & 0xff).toString(16).padStart(2, "0")),
+    ].join(":");
 }
 
 /** Leaf-side bonds, VLANs, peer link and gateway for every rack with bonded nodes. */
-export async function buildLeafBonds(plan: FabricPlan, holder: (device: string) => number): Promise<void> {
+export async function buildLeafBonds(
+    plan: FabricPlan,
+    holder: (device: string) => number,
+): Promise<void> {
     const nodes = plan.devices.filter((d) => d.role === "node");
     const racks = new Map<string, PlannedDevice[]>();
-    for (const leaf of plan.devices.filter((d) => d.role === "leaf" && d.rackSubnet)) racks.set(leaf.rackSubnet!, [...(racks.get(leaf.rackSubnet!) ?? []), leaf]);
+    for (const leaf of plan.devices.filter((d) => d.role === "leaf" && d.rackSubnet))
+        racks.set(leaf.rackSubnet!, [...(racks.get(leaf.rackSubnet!) ?? []), leaf]);
     for (const [rack, leafs] of racks) {
         if (!leafs.some((l) => l.interfaces.some((i) => bondedPeer(plan, l, i.name)))) continue;
         for (const leaf of leafs) {
@@ -55,16 +67,26 @@ export async function buildLeafBonds(plan: FabricPlan, holder: (device: string) 
                     `ip link set ${lb} up`,
                 );
                 const port = vlan === undefined ? lb : `${lb}.${vlan}`;
-                if (vlan !== undefined) lines.push(`ip link add link ${lb} name ${port} type vlan id ${vlan}`);
+                if (vlan !== undefined)
+                    lines.push(`ip link add link ${lb} name ${port} type vlan id ${vlan}`);
                 lines.push(`ip link set ${port} master ${RACK_BRIDGE}`, `ip link set ${port} up`);
             });
-            if (leaf === leafs[0] && leaf.gateway) lines.push(`ip addr add ${leaf.gateway}/${parseCidr(rack).length} dev ${RACK_BRIDGE}`);
+            if (leaf === leafs[0] && leaf.gateway)
+                lines.push(
+                    `ip addr add ${leaf.gateway}/${parseCidr(rack).length} dev ${RACK_BRIDGE}`,
+                );
             await bashInDevice(holder(leaf.name), lines.join("\n"));
         }
         // The pair's peer link: created in the first leaf, its far end moved into the second (by its holder's PID).
         if (leafs.length === 2) {
-            await bashInDevice(holder(leafs[0].name), `set -e\nip link add ${PEER_LINK} type veth peer name ${PEER_LINK} netns ${holder(leafs[1].name)}\nip link set ${PEER_LINK} master ${RACK_BRIDGE} up`);
-            await bashInDevice(holder(leafs[1].name), `set -e\nip link set ${PEER_LINK} master ${RACK_BRIDGE} up`);
+            await bashInDevice(
+                holder(leafs[0].name),
+                `set -e\nip link add ${PEER_LINK} type veth peer name ${PEER_LINK} netns ${holder(leafs[1].name)}\nip link set ${PEER_LINK} master ${RACK_BRIDGE} up`,
+            );
+            await bashInDevice(
+                holder(leafs[1].name),
+                `set -e\nip link set ${PEER_LINK} master ${RACK_BRIDGE} up`,
+            );
         }
     }
 }

@@ -19,7 +19,14 @@ export function renderLabConfigs(plan: FabricPlan): LabConfigs {
         if (d.role === "external") continue;
         if (birdRouter(plan, d)) continue; // metallb-bgp: a rack router that is not ours is BIRD in the lab (lab/metallb-speaker.ts)
         // A switch with managed: false belongs to someone else, but the lab still has to play it: render it as if managed.
-        const p = d.managed ? plan : { ...plan, devices: plan.devices.map((x) => (x.name === d.name ? { ...x, managed: true } : x)) };
+        const p = d.managed
+            ? plan
+            : {
+                  ...plan,
+                  devices: plan.devices.map((x) =>
+                      x.name === d.name ? { ...x, managed: true } : x,
+                  ),
+              };
         devices[d.name] = renderDevice(p, d.name);
     }
     return { source: "render/device.ts", devices };

@@ -29,7 +29,11 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { FabricPlan } from "../plan";
-import { RUN_FRR_SCRIPT, SELECT_CONFIG_SCRIPT, nodeConfigKey } from "../render/kubernetes/router-daemonset";
+import {
+    RUN_FRR_SCRIPT,
+    SELECT_CONFIG_SCRIPT,
+    nodeConfigKey,
+} from "../render/kubernetes/router-daemonset";
 import { BIN, LabLocation, deviceDir } from "./env";
 import { bashInDevice, nsenterArgs, pool, sleep, writeFileAtomic } from "./exec";
 import { LabProcess, LabState, describeProcess, writeState } from "./state";
@@ -50,19 +54,40 @@ function yamlFiles(dir: string): string[] {
     });
 }
 
+/** Has `pulumi up` rendered the router DaemonSet under `dir` since `sinceMs` (its pods would start now)? */
+export function routerDaemonSetRendered(dir: string, sinceMs: number): boolean {
+    return yamlFiles(dir).some(
+        (f) =>
+            fs.statSync(f).mtimeMs >= sinceMs &&
+            /^kind: DaemonSet$/m.test(fs.readFileSync(f, "utf8")) &&
+            /bgp-fabric-router/.test(fs.readFileSync(f, "utf8")),
+    );
+}
+
 /** The keys of every router ConfigMap rendered under `dir`, merged (the pod's projected volume). */
-export function readRouterConfigMaps(dir: string): { keys: Record<string, string>; configMaps: string[] } {
+export function readRouterConfigMaps(dir: string): {
+    keys: Record<string, string>;
+    configMaps: string[];
+} {
     const keys: Record<string, string> = {};
     const configMaps: string[] = [];
     for (const file of yamlFiles(dir).sort()) {
         for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {
-            const o = doc.toJSON() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string> } | null;
-            if (!o || o.kind !== "ConfigMap" || !ROUTER_CONFIGMAP.test(o.metadata?.name ?? "")) continue;
+            const o = doc.toJSON() as {
+                kind?: string;
+                metadata?: { name?: string };
+                data?: Record<string, string>;
+            } | null;
+            if (!o || o.kind !== "ConfigMap" || !ROUTER_CONFIGMAP.test(o.metadata?.name ?? ""))
+                continue;
             configMaps.push(`${o.metadata!.name} (${path.relative(dir, file)})`);
             for (const [k, v] of Object.entries(o.data ?? {})) keys[k] = v;
         }
     }
-    if (!configMaps.length) throw new Error(`no router ConfigMap (bgp-fabric-router) under ${dir}: has 'pulumi up' rendered the cluster networking there (fabric:kubernetes.renderDirectory)?`);
+    if (!configMaps.length)
+        throw new Error(
+            `no router ConfigMap (bgp-fabric-router) under ${dir}: has 'pulumi up' rendered the cluster networking there (fabric:kubernetes.renderDirectory)?`,
+        );
     return { keys, configMaps };
 }
 
@@ -72,7 +97,8 @@ export function syncConfigDir(loc: LabLocation, keys: Record<string, string>): s
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const changed: string[] = [];
     for (const [k, v] of Object.entries(keys)) {
-        if (!/^[A-Za-z0-9._-]+$/.test(k)) throw new Error(`router ConfigMap key '${k}' is not a file name`);
+        if (!/^[A-Za-z0-9._-]+$/.test(k))
+            throw new Error(`router ConfigMap key '${k}' is not a file name`);
         const f = path.join(dir, k);
         if (fs.existsSync(f) && fs.readFileSync(f, "utf8") === v) continue;
         writeFileAtomic(f, v, 0o644);
@@ -90,13 +116,19 @@ export function syncConfigDir(loc: LabLocation, keys: Record<string, string>): s
 /** A DaemonSet script as the lab runs it (see the header). */
 export function labScript(script: string, configDir: string): string {
     const out = script
-        .split("/config/").join(`${configDir}/`)
+        .split("/config/")
+        .join(`${configDir}/`)
         .replace("ls /config ", `ls ${configDir} `)
         .replace("/usr/lib/frr/frrinit.sh start", ": FRR runs already, started by the lab")
         .replace("trap '/usr/lib/frr/frrinit.sh stop; exit 0' TERM INT", "trap 'exit 0' TERM INT")
-        .split("/usr/lib/frr/frrinit.sh restart").join("echo 'lab: frr-reload.py failed (the DaemonSet would restart FRR)' >&2")
-        .split("/var/run/frr/watchfrr.pid").join("/var/run/frr/bgpd.pid");
-    if (out.includes("frrinit.sh") || out.includes(" /config")) throw new Error("the router DaemonSet's script changed shape: lab/daemonset.ts must be adapted");
+        .split("/usr/lib/frr/frrinit.sh restart")
+        .join("echo 'lab: frr-reload.py failed (the DaemonSet would restart FRR)' >&2")
+        .split("/var/run/frr/watchfrr.pid")
+        .join("/var/run/frr/bgpd.pid");
+    if (out.includes("frrinit.sh") || out.includes(" /config"))
+        throw new Error(
+            "the router DaemonSet's script changed shape: lab/daemonset.ts must be adapted",
+        );
     return out;
 }
 
@@ -117,27 +149,66 @@ export interface DaemonSetReport {
  * config, then start the FRR container's watch loop (later calls only sync:
  * the loop applies a changed key within its 5 s poll).
  */
-export async function runRouterDaemonSet(loc: LabLocation, st: LabState, plan: FabricPlan, renderDir: string, log: (s: string) => void = () => undefined): Promise<DaemonSetReport> {
+export async function runRouterDaemonSet(
+    loc: LabLocation,
+    st: LabState,
+    plan: FabricPlan,
+    renderDir: string,
+    log: (s: string) => void = () => undefined,
+): Promise<DaemonSetReport> {
     const { keys, configMaps } = readRouterConfigMaps(renderDir);
     const changed = syncConfigDir(loc, keys);
     const dir = daemonSetConfigDir(loc);
-    const running = new Set(st.processes.filter((p) => p.what === "router-daemonset frr").map((p) => p.device));
-    const nodes = plan.devices.filter((d) => d.role === "node" && st.devices[d.name] && keys[nodeConfigKey(d.name)] !== undefined && !running.has(d.name));
+    const running = new Set(
+        st.processes.filter((p) => p.what === "router-daemonset frr").map((p) => p.device),
+    );
+    const nodes = plan.devices.filter(
+        (d) =>
+            d.role === "node" &&
+            st.devices[d.name] &&
+            keys[nodeConfigKey(d.name)] !== undefined &&
+            !running.has(d.name),
+    );
     const init: Record<string, string> = {};
     const procs: LabProcess[] = [];
     await pool(nodes, 4, async (d) => {
         const holder = st.devices[d.name].holder!.pid;
         // The init container: its own script, with this node's name.
-        const r = await bashInDevice(holder, `export NODE_NAME=${d.name}\n${labScript(SELECT_CONFIG_SCRIPT, dir)}`, { check: false, timeoutMs: 30_000 });
-        if (r.code !== 0) throw new Error(`${d.name}: the router DaemonSet's init container failed (exit ${r.code}): ${(r.stderr + r.stdout).trim()}`);
+        const r = await bashInDevice(
+            holder,
+            `export NODE_NAME=${d.name}\n${labScript(SELECT_CONFIG_SCRIPT, dir)}`,
+            { check: false, timeoutMs: 30_000 },
+        );
+        if (r.code !== 0)
+            throw new Error(
+                `${d.name}: the router DaemonSet's init container failed (exit ${r.code}): ${(r.stderr + r.stdout).trim()}`,
+            );
         init[d.name] = r.stdout.trim();
         // The FRR container starts FRR with that file; the lab's FRR runs already: load it.
-        const load = await bashInDevice(holder, `${BIN.frrReload} --reload --stdout /etc/frr/frr.conf`, { check: false, timeoutMs: 60_000 });
-        if (load.code !== 0) throw new Error(`${d.name}: FRR did not load ${nodeConfigKey(d.name)}: ${(load.stderr + load.stdout).trim().split("\n").slice(-5).join("\n")}`);
+        const load = await bashInDevice(
+            holder,
+            `${BIN.frrReload} --reload --stdout /etc/frr/frr.conf`,
+            { check: false, timeoutMs: 60_000 },
+        );
+        if (load.code !== 0)
+            throw new Error(
+                `${d.name}: FRR did not load ${nodeConfigKey(d.name)}: ${(load.stderr + load.stdout).trim().split("\n").slice(-5).join("\n")}`,
+            );
         // The FRR container's loop, a lab process from now on (ended by PID at lab down).
         const logFile = path.join(deviceDir(loc, d.name), "var-log", "router-daemonset.log");
         const fd = fs.openSync(logFile, "a");
-        const child = spawn(BIN.nsenter, [...nsenterArgs(holder), "env", `NODE_NAME=${d.name}`, "/bin/sh", "-c", labScript(RUN_FRR_SCRIPT, dir)], { detached: true, stdio: ["ignore", fd, fd] });
+        const child = spawn(
+            BIN.nsenter,
+            [
+                ...nsenterArgs(holder),
+                "env",
+                `NODE_NAME=${d.name}`,
+                "/bin/sh",
+                "-c",
+                labScript(RUN_FRR_SCRIPT, dir),
+            ],
+            { detached: true, stdio: ["ignore", fd, fd] },
+        );
         fs.closeSync(fd);
         child.on("error", () => undefined);
         child.unref();

@@ -12,11 +12,13 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { buildEngine } from "../engine/build";
 import { engineEnv, pulumiCli } from "../engine/stack";
+import { repoRoot } from "../plan/repo-root";
 import { mgmtNsName } from "./env";
 import { LabLocation } from "./env";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = repoRoot();
 
 /** Undefined when the engine path can run; otherwise what is missing, in words. */
 export function toolchainMissing(): string | undefined {
@@ -25,19 +27,40 @@ export function toolchainMissing(): string | undefined {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
     let plugins: { kind: string; name: string; version: string }[] = [];
     try {
-        plugins = JSON.parse(execFileSync(cli.path, ["plugin", "ls", "--json"], { env: { ...process.env, ...engineEnv(tmp) }, encoding: "utf8" }) || "[]");
+        plugins = JSON.parse(
+            execFileSync(cli.path, ["plugin", "ls", "--json"], {
+                env: { ...process.env, ...engineEnv(tmp) },
+                encoding: "utf8",
+            }) || "[]",
+        );
     } catch (e) {
         return `a working Pulumi CLI (${cli.path} plugin ls failed: ${(e as Error).message.split("\n")[0]})`;
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
     const want = [
-        ["command", require("@pulumi/command/package.json").version as string, "no package registry reachable here serves it; `pulumi plugin install resource command <version>` does on a machine with internet"],
-        ["kubernetes", require("@pulumi/kubernetes/package.json").version as string, "scripts/install-pulumi.sh builds it"],
+        [
+            "command",
+            require("@pulumi/command/package.json").version as string,
+            "no package registry reachable here serves it; `pulumi plugin install resource command <version>` does on a machine with internet",
+        ],
+        [
+            "kubernetes",
+            require("@pulumi/kubernetes/package.json").version as string,
+            "scripts/install-pulumi.sh builds it",
+        ],
     ];
-    const missing = want.filter(([name, version]) => !plugins.some((p) => p.kind === "resource" && p.name === name && p.version === version));
+    const missing = want.filter(
+        ([name, version]) =>
+            !plugins.some((p) => p.kind === "resource" && p.name === name && p.version === version),
+    );
     if (!missing.length) return undefined;
-    return missing.map(([name, version, how]) => `the ${name} ${version} resource plugin (\`pulumi plugin ls\` lists none; ${how})`).join(" and ");
+    return missing
+        .map(
+            ([name, version, how]) =>
+                `the ${name} ${version} resource plugin (\`pulumi plugin ls\` lists none; ${how})`,
+        )
+        .join(" and ");
 }
 
 export interface LabEngineOptions {
@@ -50,12 +73,27 @@ export interface LabEngineOptions {
 }
 
 /** `npm run engine -- <op>` inside the management namespace; resolves to its exit code and output. */
-export function labEngine(loc: LabLocation, operation: "up" | "preview" | "destroy", opts: LabEngineOptions): Promise<{ code: number | null; stdout: string }> {
-    const args = ["netns", "exec", mgmtNsName(loc), process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "cli/engine.ts"), operation, "--config", opts.configFile, "--work", opts.workDir];
+export function labEngine(
+    loc: LabLocation,
+    operation: "up" | "preview" | "destroy",
+    opts: LabEngineOptions,
+): Promise<{ code: number | null; stdout: string }> {
+    const args = [
+        "netns",
+        "exec",
+        mgmtNsName(loc),
+        process.execPath,
+        buildEngine(),
+        operation,
+        "--config",
+        opts.configFile,
+        "--work",
+        opts.workDir,
+    ];
     for (const [k, v] of Object.entries(opts.set)) args.push("--set", `${k}=${JSON.stringify(v)}`);
     for (const [k, f] of Object.entries(opts.secretFiles)) args.push("--secret", `${k}=@${f}`);
     return new Promise((resolve, reject) => {
-        const child = spawn("ip", args, { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") } });
+        const child = spawn("ip", args, { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
         let stdout = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => {
             stdout += d;

@@ -49,7 +49,9 @@ export function labLocation(opts: LabLocationOptions = {}): LabLocation {
     const dir = path.resolve(opts.dir ?? process.env.BGP_FABRIC_LAB_DIR ?? DEFAULT_LAB_DIR);
     const prefix = opts.prefix ?? process.env.BGP_FABRIC_LAB_PREFIX ?? DEFAULT_PREFIX;
     if (!/^[a-z][a-z0-9]{1,10}-$/.test(prefix)) {
-        throw new Error(`lab prefix '${prefix}' must be 2-11 lowercase letters/digits followed by '-' (e.g. bgpf-)`);
+        throw new Error(
+            `lab prefix '${prefix}' must be 2-11 lowercase letters/digits followed by '-' (e.g. bgpf-)`,
+        );
     }
     if (dir === "/" || dir.split("/").filter(Boolean).length < 2) {
         throw new Error(`lab directory '${dir}' is too close to / (use e.g. ${DEFAULT_LAB_DIR})`);

@@ -27,7 +27,9 @@ export class CommandError extends Error {
         public readonly cmd: string[],
         public readonly result: RunResult,
     ) {
-        super(`command failed (exit ${result.code}): ${cmd.join(" ")}\n${(result.stderr || result.stdout).trim()}`);
+        super(
+            `command failed (exit ${result.code}): ${cmd.join(" ")}\n${(result.stderr || result.stdout).trim()}`,
+        );
         this.name = "CommandError";
     }
 }
@@ -42,13 +44,16 @@ export function setGuard(loc: LabLocation): void {
 /** Refuse any `ip` invocation that could touch the root namespace. */
 function guardIp(args: string[]): void {
     if (guardPrefixes.size === 0) throw new Error("internal: lab guard not set before running ip");
-    const isLab = (ns: string | undefined) => !!ns && [...guardPrefixes].some((prefix) => isLabNs({ prefix, dir: "" }, ns));
+    const isLab = (ns: string | undefined) =>
+        !!ns && [...guardPrefixes].some((prefix) => isLabNs({ prefix, dir: "" }, ns));
     if (args[0] === "-n" && isLab(args[1])) return;
     if (args[0] === "netns") {
         if (args[1] === "list" && args.length === 2) return;
         if (["add", "del", "delete", "pids", "exec"].includes(args[1]) && isLab(args[2])) return;
     }
-    throw new Error(`refusing to run 'ip ${args.join(" ")}': not confined to a lab namespace (${[...guardPrefixes].join("*, ")}*)`);
+    throw new Error(
+        `refusing to run 'ip ${args.join(" ")}': not confined to a lab namespace (${[...guardPrefixes].join("*, ")}*)`,
+    );
 }
 
 function guard(cmd: string, args: string[]): void {
@@ -58,7 +63,10 @@ function guard(cmd: string, args: string[]): void {
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     guard(cmd, args);
     return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
+        const child = spawn(cmd, args, {
+            stdio: ["pipe", "pipe", "pipe"],
+            env: opts.env ?? process.env,
+        });
         let stdout = "";
         let stderr = "";
         let timer: NodeJS.Timeout | undefined;
@@ -73,7 +81,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
             if (timer) clearTimeout(timer);
             const res: RunResult = { code: code ?? (signal ? 128 : 1), stdout, stderr };
             if (timedOut) res.stderr += `\n(timed out after ${opts.timeoutMs} ms)`;
-            if ((opts.check ?? true) && res.code !== 0) reject(new CommandError([cmd, ...args], res));
+            if ((opts.check ?? true) && res.code !== 0)
+                reject(new CommandError([cmd, ...args], res));
             else resolve(res);
         });
         if (opts.timeoutMs) {
@@ -89,8 +98,17 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 
 export function runSync(cmd: string, args: string[], opts: RunOptions = {}): RunResult {
     guard(cmd, args);
-    const r = spawnSync(cmd, args, { input: opts.input ?? "", encoding: "utf8", timeout: opts.timeoutMs, env: opts.env ?? process.env });
-    const res: RunResult = { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error) : "") };
+    const r = spawnSync(cmd, args, {
+        input: opts.input ?? "",
+        encoding: "utf8",
+        timeout: opts.timeoutMs,
+        env: opts.env ?? process.env,
+    });
+    const res: RunResult = {
+        code: r.status ?? 1,
+        stdout: r.stdout ?? "",
+        stderr: r.stderr ?? (r.error ? String(r.error) : ""),
+    };
     if ((opts.check ?? true) && res.code !== 0) throw new CommandError([cmd, ...args], res);
     return res;
 }
@@ -111,12 +129,20 @@ export function inDevice(holderPid: number, argv: string[], opts?: RunOptions): 
 }
 
 /** Run a bash script inside a device. */
-export function bashInDevice(holderPid: number, script: string, opts?: RunOptions): Promise<RunResult> {
+export function bashInDevice(
+    holderPid: number,
+    script: string,
+    opts?: RunOptions,
+): Promise<RunResult> {
     return inDevice(holderPid, ["bash", "-c", script], opts);
 }
 
 /** Map with a bounded number of concurrent promises (2 cores: keep it modest). */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+    items: readonly T[],
+    limit: number,
+    fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
     let failed: unknown;

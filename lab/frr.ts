@@ -4,6 +4,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import { FRR_VERSION } from "../render/frr-common";
 import { BIN, FRR_DAEMONS, LabLocation, deviceDir } from "./env";
 import { bashInDevice, inDevice, writeFileAtomic } from "./exec";
 import { frrIds } from "./netns";
@@ -19,7 +20,25 @@ const DAEMON_OPTS: Record<string, string> = {
 /** /etc/frr/daemons as frrinit.sh and frr-reload.py expect it. */
 export function daemonsFile(): string {
     const lines = ["# bgp-fabric lab: the daemons this device runs", "zebra=yes"];
-    for (const d of ["bgpd", "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "ldpd", "nhrpd", "eigrpd", "babeld", "sharpd", "pbrd", "bfdd", "fabricd", "vrrpd", "pathd"]) {
+    for (const d of [
+        "bgpd",
+        "ospfd",
+        "ospf6d",
+        "ripd",
+        "ripngd",
+        "isisd",
+        "pimd",
+        "ldpd",
+        "nhrpd",
+        "eigrpd",
+        "babeld",
+        "sharpd",
+        "pbrd",
+        "bfdd",
+        "fabricd",
+        "vrrpd",
+        "pathd",
+    ]) {
         lines.push(`${d}=${(FRR_DAEMONS as readonly string[]).includes(d) ? "yes" : "no"}`);
     }
     lines.push("staticd=yes", "vtysh_enable=yes", "watchfrr_enable=no");
@@ -29,7 +48,15 @@ export function daemonsFile(): string {
 
 /** The config FRR starts with when the real one is pushed later over SSH (`lab up --apply`). */
 export function emptyFrrConfig(hostname: string): string {
-    return ["frr version 8.4", "frr defaults datacenter", `hostname ${hostname}`, "log file /var/log/frr/frr.log informational", "service integrated-vtysh-config", "!", ""].join("\n");
+    return [
+        `frr version ${FRR_VERSION}`,
+        "frr defaults datacenter",
+        `hostname ${hostname}`,
+        "log file /var/log/frr/frr.log informational",
+        "service integrated-vtysh-config",
+        "!",
+        "",
+    ].join("\n");
 }
 
 /** Write the device's /etc/frr (daemons, vtysh.conf, frr.conf). */
@@ -50,7 +77,10 @@ export function writeFrrFiles(loc: LabLocation, device: string, frrConf: string)
 
 /** Start the daemons inside the device and load /etc/frr/frr.conf; returns their processes. */
 export async function startFrr(holderPid: number, device: string): Promise<LabProcess[]> {
-    const starts = FRR_DAEMONS.map((d) => `${BIN.frrDir}/${d} -d -F traditional ${DAEMON_OPTS[d]} --log file:/var/log/frr/${d}.log`);
+    const starts = FRR_DAEMONS.map(
+        (d) =>
+            `${BIN.frrDir}/${d} -d -F traditional ${DAEMON_OPTS[d]} --log file:/var/log/frr/${d}.log`,
+    );
     const script = [
         "set -e",
         ...starts,
@@ -60,14 +90,19 @@ export async function startFrr(holderPid: number, device: string): Promise<LabPr
     ].join("\n");
     const r = await bashInDevice(holderPid, script, { timeoutMs: 30_000, check: false });
     const procs: LabProcess[] = [];
-    for (const m of r.stdout.matchAll(/^(\w+)=(\d+)$/gm)) procs.push(describeProcess(Number(m[2]), device, m[1]));
+    for (const m of r.stdout.matchAll(/^(\w+)=(\d+)$/gm))
+        procs.push(describeProcess(Number(m[2]), device, m[1]));
     if (r.code !== 0 || procs.length !== FRR_DAEMONS.length) {
-        const err = new Error(`${device}: FRR did not start: ${r.stderr.trim() || r.stdout.trim()}`) as Error & { procs?: LabProcess[] };
+        const err = new Error(
+            `${device}: FRR did not start: ${r.stderr.trim() || r.stdout.trim()}`,
+        ) as Error & { procs?: LabProcess[] };
         err.procs = procs;
         throw err;
     }
     if (r.stderr.includes("vtysh -b failed")) {
-        const err = new Error(`${device}: FRR rejected its config:\n${r.stderr.trim()}`) as Error & { procs?: LabProcess[] };
+        const err = new Error(
+            `${device}: FRR rejected its config:\n${r.stderr.trim()}`,
+        ) as Error & { procs?: LabProcess[] };
         err.procs = procs;
         throw err;
     }
@@ -75,7 +110,11 @@ export async function startFrr(holderPid: number, device: string): Promise<LabPr
 }
 
 /** `vtysh -c CMD` inside a device, parsed as JSON. */
-export async function vtyshJson<T = unknown>(holderPid: number, cmd: string, timeoutMs = 10_000): Promise<T> {
+export async function vtyshJson<T = unknown>(
+    holderPid: number,
+    cmd: string,
+    timeoutMs = 10_000,
+): Promise<T> {
     const r = await inDevice(holderPid, [BIN.vtysh, "-c", cmd], { timeoutMs });
     try {
         return JSON.parse(r.stdout) as T;
@@ -93,7 +132,10 @@ export interface BgpPeerSummary {
 
 /** Peers from `show bgp vrf default summary json`, keyed by neighbor (interface name or address), merged over address families. */
 export async function bgpPeers(holderPid: number): Promise<Record<string, BgpPeerSummary>> {
-    const j = await vtyshJson<Record<string, { peers?: Record<string, BgpPeerSummary> }>>(holderPid, "show bgp vrf default summary json");
+    const j = await vtyshJson<Record<string, { peers?: Record<string, BgpPeerSummary> }>>(
+        holderPid,
+        "show bgp vrf default summary json",
+    );
     const peers: Record<string, BgpPeerSummary> = {};
     for (const af of Object.values(j ?? {})) {
         if (!af || typeof af !== "object" || !af.peers) continue;

@@ -15,19 +15,38 @@ import * as path from "path";
 import { FabricPlan, PlannedDevice, planFabric, readStackFile } from "../plan";
 import { birdInstance, externalRouterConfig, speakerConfig, startBird } from "./bird";
 import { RenderedDevice, renderLabConfigs } from "./configs";
-import { BIN, LabLocation, LabLocationOptions, deviceDir, labLocation, mgmtNsName, nsName } from "./env";
+import {
+    BIN,
+    LabLocation,
+    LabLocationOptions,
+    deviceDir,
+    labLocation,
+    mgmtNsName,
+    nsName,
+} from "./env";
 import { RunOptions, RunResult, inDevice, pool, run, setGuard, sleep } from "./exec";
 import { emptyFrrConfig, startFrr, writeFrrFiles } from "./frr";
 import { planVips, programNode, startResponders } from "./nodes";
 import { labPlanOf } from "./lab-plan";
 import { addNodeStandIns, buildRackBridges, startRackRouters } from "./rack";
-import { addNamespace, attachMgmt, configureDeviceLinks, createCable, createMgmtBridge, listLabNamespaces, planCables, planMgmt, prepareDeviceDir, startHolder } from "./netns";
+import {
+    addNamespace,
+    attachMgmt,
+    configureDeviceLinks,
+    createCable,
+    createMgmtBridge,
+    listLabNamespaces,
+    planCables,
+    planMgmt,
+    prepareDeviceDir,
+    startHolder,
+} from "./netns";
 import { SshConfigInfo, generateKeys, sshConfigInfo, sshRun, startSshd } from "./sshd";
 import { LabProcess, LabState, planPath, readLabPlan, readState, writeState } from "./state";
 import { DeviceStatus, collectStatus, waitAllEstablished } from "./status";
 import { DownReport, teardown } from "./teardown";
 import { PushOutcome, applyOverSsh, pushDevice } from "./apply";
-import { DaemonSetReport, runRouterDaemonSet } from "./daemonset";
+import { DaemonSetReport, routerDaemonSetRendered, runRouterDaemonSet } from "./daemonset";
 import { readHostKeys } from "./sshd";
 
 export { LabLocation, labLocation } from "./env";
@@ -81,25 +100,47 @@ export interface LabUpResult {
 }
 
 function requireRoot(): void {
-    if (typeof process.getuid !== "function" || process.getuid() !== 0) throw new Error("the lab needs root (network namespaces, mounts)");
+    if (typeof process.getuid !== "function" || process.getuid() !== 0)
+        throw new Error("the lab needs root (network namespaces, mounts)");
 }
 
 function requireBinaries(): void {
-    const missing = [`${BIN.frrDir}/zebra`, `${BIN.frrDir}/bgpd`, `${BIN.frrDir}/bfdd`, `${BIN.frrDir}/staticd`, BIN.bird, BIN.birdc, BIN.sshd].filter((f) => !fs.existsSync(f));
-    if (missing.length) throw new Error(`missing ${missing.join(", ")}: run scripts/install-system-deps.sh`);
+    const missing = [
+        `${BIN.frrDir}/zebra`,
+        `${BIN.frrDir}/bgpd`,
+        `${BIN.frrDir}/bfdd`,
+        `${BIN.frrDir}/staticd`,
+        BIN.bird,
+        BIN.birdc,
+        BIN.sshd,
+    ].filter((f) => !fs.existsSync(f));
+    if (missing.length)
+        throw new Error(`missing ${missing.join(", ")}: run scripts/install-system-deps.sh`);
 }
 
-export function loadPlan(opts: { stack?: string; config?: string; plan?: FabricPlan }): { plan: FabricPlan; stack?: string; configFile?: string } {
+export function loadPlan(opts: { stack?: string; config?: string; plan?: FabricPlan }): {
+    plan: FabricPlan;
+    stack?: string;
+    configFile?: string;
+} {
     if (opts.plan) return { plan: opts.plan, stack: opts.stack };
     const { file, config } = readStackFile({ stack: opts.stack, config: opts.config });
-    return { plan: planFabric(config), stack: opts.config ? undefined : (opts.stack ?? "dev"), configFile: file };
+    return {
+        plan: planFabric(config),
+        stack: opts.config ? undefined : (opts.stack ?? "dev"),
+        configFile: file,
+    };
 }
 
 /** Is a lab (state or namespaces) present at this location? */
 export async function labExists(opts: LabLocationOptions = {}): Promise<boolean> {
     const loc = labLocation(opts);
     setGuard(loc);
-    return fs.existsSync(planPath(loc)) || readState(loc) !== undefined || (await listLabNamespaces(loc)).length > 0;
+    return (
+        fs.existsSync(planPath(loc)) ||
+        readState(loc) !== undefined ||
+        (await listLabNamespaces(loc)).length > 0
+    );
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
@@ -114,7 +155,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
 
     if (await labExists(loc)) {
         if (!opts.replace) {
-            throw new Error(`a lab is already up here (namespaces ${loc.prefix}*, directory ${loc.dir}); run 'npm run lab -- down' first, or 'up --replace'`);
+            throw new Error(
+                `a lab is already up here (namespaces ${loc.prefix}*, directory ${loc.dir}); run 'npm run lab -- down' first, or 'up --replace'`,
+            );
         }
         log("tearing down the existing lab");
         await teardown(loc, log);
@@ -124,16 +167,23 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     const { plan: planned, stack, configFile } = loadPlan(opts);
     // The lab's copy: vendor port names as Linux names, bonds only where the kernel can (lab/lab-plan.ts).
     const { plan, notes } = labPlanOf(planned);
-    if (notes.unbonded.length) log(`bonds of ${notes.unbonded.join(", ")} not built: ${notes.bondWhy}; their uplinks stay unbonded in the lab`);
+    if (notes.unbonded.length)
+        log(
+            `bonds of ${notes.unbonded.join(", ")} not built: ${notes.bondWhy}; their uplinks stay unbonded in the lab`,
+        );
     const configs = renderLabConfigs(plan);
     if (opts.transformConfig) {
-        for (const d of plan.devices) if (configs.devices[d.name]) configs.devices[d.name] = opts.transformConfig(d, configs.devices[d.name]);
+        for (const d of plan.devices)
+            if (configs.devices[d.name])
+                configs.devices[d.name] = opts.transformConfig(d, configs.devices[d.name]);
         configs.source += " (transformed)";
     }
     const mgmt = planMgmt(loc, plan);
     const cables = planCables(plan);
     const sshDevices = plan.devices.filter((d) => d.role !== "external" && d.mgmt);
-    log(`plan '${plan.name}': ${plan.devices.length} devices, ${cables.length} cables, ${plan.sessions.length} sessions; configs from ${configs.source}`);
+    log(
+        `plan '${plan.name}': ${plan.devices.length} devices, ${cables.length} cables, ${plan.sessions.length} sessions; configs from ${configs.source}`,
+    );
 
     fs.mkdirSync(loc.dir, { recursive: true, mode: 0o755 });
     fs.writeFileSync(planPath(loc), JSON.stringify(plan, null, 1) + "\n");
@@ -193,14 +243,23 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         );
         // A node's loopback is its host setup script's job (run below, or over SSH with --apply).
         const hasSetup = (d: PlannedDevice) => !!configs.devices[d.name]?.setup;
-        await pool(plan.devices, 8, (d) => configureDeviceLinks(holder(d.name), d, d.mgmt ? mgmt : undefined, !hasSetup(d)));
+        await pool(plan.devices, 8, (d) =>
+            configureDeviceLinks(holder(d.name), d, d.mgmt ? mgmt : undefined, !hasSetup(d)),
+        );
         await buildRackBridges(plan, holder); // calico-bgp, metallb-bgp: the leafs' rack bridges (lab/rack.ts)
         const nodes = plan.devices.filter((d) => d.role === "node");
         await pool(nodes, 8, (d) => programNode(holder(d.name), plan, d, nodes.indexOf(d)));
         if (!opts.apply && !opts.empty) {
             await pool(nodes.filter(hasSetup), 4, async (d) => {
-                const r = await inDevice(holder(d.name), ["bash", "-s"], { input: configs.devices[d.name].setup, check: false, timeoutMs: 30_000 });
-                if (r.code !== 0) throw new Error(`${d.name}: host setup script failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`);
+                const r = await inDevice(holder(d.name), ["bash", "-s"], {
+                    input: configs.devices[d.name].setup,
+                    check: false,
+                    timeoutMs: 30_000,
+                });
+                if (r.code !== 0)
+                    throw new Error(
+                        `${d.name}: host setup script failed (exit ${r.code}):\n${(r.stderr + r.stdout).trim()}`,
+                    );
             });
         }
         mark("links", t);
@@ -211,7 +270,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         // calico-bgp, metallb-bgp: each node's BGP stand-in, generated from the rendered Calico / MetalLB objects (lab/rack.ts).
         if (!opts.apply && !opts.empty) await addNodeStandIns(plan, configs, holder);
         const frrDevices = plan.devices.filter((d) => configs.devices[d.name]?.frr);
-        for (const d of frrDevices) writeFrrFiles(loc, d.name, opts.apply || opts.empty ? emptyFrrConfig(d.name) : configs.devices[d.name].frr!);
+        for (const d of frrDevices)
+            writeFrrFiles(
+                loc,
+                d.name,
+                opts.apply || opts.empty ? emptyFrrConfig(d.name) : configs.devices[d.name].frr!,
+            );
         await pool(frrDevices, 4, async (d) => {
             try {
                 record(await startFrr(holder(d.name), d.name));
@@ -231,14 +295,23 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         t = Date.now();
         for (const d of plan.devices.filter((x) => x.role === "external")) {
             const inst = birdInstance(loc, d.name, "bird");
-            record(await startBird(holder(d.name), d.name, inst, externalRouterConfig(plan, d, inst)));
+            record(
+                await startBird(holder(d.name), d.name, inst, externalRouterConfig(plan, d, inst)),
+            );
         }
         record(await startRackRouters(loc, plan, holder));
         await pool(nodes, 4, async (d) => {
             // MetalLB's native speaker peers with the node's router; without one (calico-bgp) Calico announces the VIPs.
             if (plan.kubernetes.routing === "router-on-host" && configs.devices[d.name]?.frr) {
                 const inst = birdInstance(loc, d.name, "speaker");
-                record(await startBird(holder(d.name), d.name, inst, speakerConfig(plan, d, inst, SPEAKER_LISTEN_PORT)));
+                record(
+                    await startBird(
+                        holder(d.name),
+                        d.name,
+                        inst,
+                        speakerConfig(plan, d, inst, SPEAKER_LISTEN_PORT),
+                    ),
+                );
             }
             record(await startResponders(loc, holder(d.name), plan, d));
         });
@@ -256,8 +329,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         st.phase = "up";
         timings.total = Date.now() - t0;
         writeState(loc, st);
-        log(`lab up in ${timings.total} ms (${st.processes.length} processes, ${st.namespaces.length} namespaces)`);
-
+        log(
+            `lab up in ${timings.total} ms (${st.processes.length} processes, ${st.namespaces.length} namespaces)`,
+        );
     } catch (e) {
         st.phase = "failed";
         writeState(loc, st);
@@ -277,12 +351,18 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
         await waitAllEstablished(loc, st, plan, timeout, false);
         timings.established = Date.now() - t0;
         writeState(loc, st);
-        log(`all ${plan.sessions.length} planned sessions Established ${timings.established} ms after start`);
+        log(
+            `all ${plan.sessions.length} planned sessions Established ${timings.established} ms after start`,
+        );
     }
     return { loc, plan, state: st, timings };
 }
 
-async function checkResponders(holderPid: number, plan: FabricPlan, d: PlannedDevice): Promise<void> {
+async function checkResponders(
+    holderPid: number,
+    plan: FabricPlan,
+    d: PlannedDevice,
+): Promise<void> {
     const want = planVips(plan).map((v) => `${v}:8080`);
     for (let i = 0; i < 100; i++) {
         const r = await inDevice(holderPid, ["ss", "-Hltn"], { check: false });
@@ -292,7 +372,9 @@ async function checkResponders(holderPid: number, plan: FabricPlan, d: PlannedDe
     throw new Error(`${d.name}: the VIP responders are not listening (${want.join(", ")})`);
 }
 
-export async function labDown(opts: LabLocationOptions & { log?: (s: string) => void } = {}): Promise<DownReport> {
+export async function labDown(
+    opts: LabLocationOptions & { log?: (s: string) => void } = {},
+): Promise<DownReport> {
     requireRoot();
     return teardown(labLocation(opts), opts.log);
 }
@@ -307,7 +389,10 @@ function running(opts: LabLocationOptions = {}): Running {
     const loc = labLocation(opts);
     setGuard(loc);
     const st = readState(loc);
-    if (!st) throw new Error(`no lab is up at ${loc.dir} (prefix ${loc.prefix}); run 'npm run lab -- up'`);
+    if (!st)
+        throw new Error(
+            `no lab is up at ${loc.dir} (prefix ${loc.prefix}); run 'npm run lab -- up'`,
+        );
     return { loc, st, plan: readLabPlan(loc) };
 }
 
@@ -317,28 +402,50 @@ export async function labStatus(opts: LabLocationOptions = {}): Promise<DeviceSt
 }
 
 /** Wait until every planned session (and every speaker session) is Established; resolves to the ms waited. */
-export async function waitEstablished(timeoutMs = 60_000, opts: LabLocationOptions & { speakers?: boolean } = {}): Promise<number> {
+export async function waitEstablished(
+    timeoutMs = 60_000,
+    opts: LabLocationOptions & { speakers?: boolean } = {},
+): Promise<number> {
     const { loc, st, plan } = running(opts);
     return waitAllEstablished(loc, st, plan, timeoutMs, opts.speakers ?? true);
 }
 
 /** Run argv inside a device's namespaces (network, mount, UTS); `mgmt` is the management namespace. */
-export async function labExec(device: string, argv: string[], opts: LabLocationOptions & RunOptions = {}): Promise<RunResult> {
+export async function labExec(
+    device: string,
+    argv: string[],
+    opts: LabLocationOptions & RunOptions = {},
+): Promise<RunResult> {
     const { loc, st } = running(opts);
     if (argv.length === 0) throw new Error("labExec: no command");
-    const runOpts: RunOptions = { check: opts.check ?? false, timeoutMs: opts.timeoutMs, input: opts.input };
+    const runOpts: RunOptions = {
+        check: opts.check ?? false,
+        timeoutMs: opts.timeoutMs,
+        input: opts.input,
+    };
     if (device === "mgmt") return run(BIN.ip, ["netns", "exec", mgmtNsName(loc), ...argv], runOpts);
     const h = st.devices[device]?.holder;
-    if (!h) throw new Error(`no device '${device}' in the lab (devices: ${Object.keys(st.devices).join(", ")}, mgmt)`);
+    if (!h)
+        throw new Error(
+            `no device '${device}' in the lab (devices: ${Object.keys(st.devices).join(", ")}, mgmt)`,
+        );
     return inDevice(h.pid, argv, runOpts);
 }
 
 /** Run a command on a device over SSH from the management namespace (what the Pulumi engine does). */
-export async function labSsh(device: string, remoteCmd: string, opts: LabLocationOptions & RunOptions = {}): Promise<RunResult> {
+export async function labSsh(
+    device: string,
+    remoteCmd: string,
+    opts: LabLocationOptions & RunOptions = {},
+): Promise<RunResult> {
     const { loc, plan } = running(opts);
     const d = plan.devices.find((x) => x.name === device);
     if (!d) throw new Error(`no device '${device}' in the lab`);
-    return sshRun(loc, d, remoteCmd, { check: opts.check ?? false, timeoutMs: opts.timeoutMs, input: opts.input });
+    return sshRun(loc, d, remoteCmd, {
+        check: opts.check ?? false,
+        timeoutMs: opts.timeoutMs,
+        input: opts.input,
+    });
 }
 
 export interface LabApplyOptions extends LabLocationOptions {
@@ -360,7 +467,8 @@ export async function labApply(opts: LabApplyOptions = {}): Promise<PushOutcome[
     const r = running(opts);
     const plan = opts.plan ?? r.plan;
     const configs = renderLabConfigs(plan);
-    const names = opts.devices ?? plan.devices.filter((d) => configs.devices[d.name]?.frr).map((d) => d.name);
+    const names =
+        opts.devices ?? plan.devices.filter((d) => configs.devices[d.name]?.frr).map((d) => d.name);
     const devices = names.map((n) => {
         const d = plan.devices.find((x) => x.name === n);
         if (!d || !r.st.devices[n]) throw new Error(`no device '${n}' in the lab`);
@@ -369,8 +477,17 @@ export async function labApply(opts: LabApplyOptions = {}): Promise<PushOutcome[
     const log = opts.log ?? (() => undefined);
     return pool(devices, devices.length, async (d) => {
         const c = configs.devices[d.name];
-        const out = await pushDevice(r.loc, plan, d, c && opts.transformConfig ? opts.transformConfig(d, c) : c);
-        log(out.ok ? `${d.name}: ${out.output.trim().split("\n").pop()}` : (out.error ?? `${d.name}: failed`).split("\n")[0]);
+        const out = await pushDevice(
+            r.loc,
+            plan,
+            d,
+            c && opts.transformConfig ? opts.transformConfig(d, c) : c,
+        );
+        log(
+            out.ok
+                ? `${d.name}: ${out.output.trim().split("\n").pop()}`
+                : (out.error ?? `${d.name}: failed`).split("\n")[0],
+        );
         return out;
     });
 }
@@ -407,13 +524,19 @@ export interface LabStackConfig {
  * user the lab accepts, and a render directory for the cluster networking that `lab daemonset`
  * reads. The stack file is the one the lab was brought up from, unless another is given.
  */
-export function labStackConfig(opts: LabLocationOptions & { configFile?: string } = {}): LabStackConfig {
+export function labStackConfig(
+    opts: LabLocationOptions & { configFile?: string } = {},
+): LabStackConfig {
     const { loc, st, plan } = running(opts);
     const file = opts.configFile ?? st.configFile;
-    if (!file) throw new Error("the lab was brought up from a plan, not a stack file: give --config FILE");
+    if (!file)
+        throw new Error("the lab was brought up from a plan, not a stack file: give --config FILE");
     const { config } = readStackFile({ config: file });
     const hostKeys = readHostKeys(loc);
-    const set: Record<string, unknown> = { "fabric:ssh.user": "root", "fabric:kubernetes.renderDirectory": labRenderDirectory(opts) };
+    const set: Record<string, unknown> = {
+        "fabric:ssh.user": "root",
+        "fabric:kubernetes.renderDirectory": labRenderDirectory(opts),
+    };
     for (const key of ["spines", "leafs", "nodes"] as const) {
         ((config[key] ?? []) as { name: string; managed?: boolean }[]).forEach((d, i) => {
             const planned = plan.devices.find((x) => x.name === d.name);
@@ -422,11 +545,51 @@ export function labStackConfig(opts: LabLocationOptions & { configFile?: string 
             set[`fabric:${key}[${i}].mgmt.hostKey`] = hostKeys[d.name];
         });
     }
-    return { set, secretFiles: { "fabric:ssh.privateKey": sshConfigInfo(loc, st, plan).privateKeyPath }, netns: st.mgmt.ns };
+    return {
+        set,
+        secretFiles: { "fabric:ssh.privateKey": sshConfigInfo(loc, st, plan).privateKeyPath },
+        netns: st.mgmt.ns,
+    };
 }
 
-/** Play the router DaemonSet from what `pulumi up` rendered (lab/daemonset.ts). */
-export async function labDaemonSet(opts: LabLocationOptions & { renderDir?: string; log?: (s: string) => void } = {}): Promise<DaemonSetReport> {
+/**
+ * Play the router DaemonSet while `pulumi up` runs, as a cluster does: its pods start once the
+ * DaemonSet object exists (here: once `up` has rendered it), not when `up` exits — the node
+ * routers come up while the switches still apply. After `up` it is played once more, so a key or
+ * shard rendered later reaches its node (a pod starts once; a changed key reloads by its own loop).
+ */
+export async function labDaemonSetDuring<T>(
+    run: Promise<T>,
+    succeeded: (result: T) => boolean,
+    opts: LabLocationOptions & { log?: (s: string) => void } = {},
+): Promise<{ result: T; daemonSet?: DaemonSetReport }> {
+    const since = Date.now();
+    const dir = labRenderDirectory(opts);
+    let done = false;
+    const finished = run.finally(() => (done = true));
+    const started = new Set<string>();
+    while (!done) {
+        if (routerDaemonSetRendered(dir, since)) {
+            try {
+                (await labDaemonSet(opts)).started.forEach((n) => started.add(n));
+                break;
+            } catch {
+                /* caught mid-render (a partly written file): try again */
+            }
+        }
+        await Promise.race([finished.catch(() => undefined), sleep(250)]);
+    }
+    const result = await finished;
+    if (!succeeded(result)) return { result };
+    const last = await labDaemonSet(opts);
+    last.started.forEach((n) => started.add(n));
+    return { result, daemonSet: { ...last, started: [...started] } };
+}
+
+/** Play the router DaemonSet from what `pulumi up` rendered (lab/daemonset.ts), once `up` is done. */
+export async function labDaemonSet(
+    opts: LabLocationOptions & { renderDir?: string; log?: (s: string) => void } = {},
+): Promise<DaemonSetReport> {
     const { loc, st, plan } = running(opts);
     return runRouterDaemonSet(loc, st, plan, opts.renderDir ?? labRenderDirectory(opts), opts.log);
 }

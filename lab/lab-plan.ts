@@ -28,7 +28,16 @@ export interface LabPlanNotes {
 let bondProbe: boolean | undefined;
 export function kernelCanBond(): boolean {
     if (bondProbe === undefined) {
-        const r = spawnSync("unshare", ["-n", "sh", "-c", "ip link add b0 type bond mode 802.3ad && ip link add link b0 name b0.5 type vlan id 5"], { encoding: "utf8" });
+        const r = spawnSync(
+            "unshare",
+            [
+                "-n",
+                "sh",
+                "-c",
+                "ip link add b0 type bond mode 802.3ad && ip link add link b0 name b0.5 type vlan id 5",
+            ],
+            { encoding: "utf8" },
+        );
         bondProbe = r.status === 0;
     }
     return bondProbe;
@@ -49,10 +58,15 @@ export function birdRouter(plan: FabricPlan, d: PlannedDevice): boolean {
     return plan.kubernetes.routing === "metallb-bgp" && d.role === "leaf" && !d.managed;
 }
 
-export function labPlanOf(plan: FabricPlan, opts: { canBond?: boolean } = {}): { plan: FabricPlan; notes: LabPlanNotes } {
+export function labPlanOf(
+    plan: FabricPlan,
+    opts: { canBond?: boolean } = {},
+): { plan: FabricPlan; notes: LabPlanNotes } {
     const copy: FabricPlan = JSON.parse(JSON.stringify(plan));
     const notes: LabPlanNotes = { renamed: {}, unbonded: [] };
-    for (const d of copy.devices.filter((x) => !x.managed && (x.role === "leaf" || x.role === "spine"))) {
+    for (const d of copy.devices.filter(
+        (x) => !x.managed && (x.role === "leaf" || x.role === "spine"),
+    )) {
         const taken = new Set(d.interfaces.map((i) => i.name).filter((n) => LINUX_NAME.test(n)));
         d.interfaces.forEach((i, index) => {
             if (LINUX_NAME.test(i.name)) return;
@@ -72,7 +86,9 @@ export function labPlanOf(plan: FabricPlan, opts: { canBond?: boolean } = {}): {
             .split("--")
             .map((end) => {
                 const at = end.indexOf(":");
-                return at < 0 ? end : `${end.slice(0, at)}:${rename(end.slice(0, at), end.slice(at + 1))}`;
+                return at < 0
+                    ? end
+                    : `${end.slice(0, at)}:${rename(end.slice(0, at), end.slice(at + 1))}`;
             })
             .join("--");
     for (const s of copy.sessions) {
@@ -86,7 +102,9 @@ export function labPlanOf(plan: FabricPlan, opts: { canBond?: boolean } = {}): {
             delete d.bond;
             notes.unbonded.push(d.name);
         }
-        if (notes.unbonded.length) notes.bondWhy = "this kernel has no bonding or 802.1Q VLAN support (CONFIG_BONDING, CONFIG_VLAN_8021Q)";
+        if (notes.unbonded.length)
+            notes.bondWhy =
+                "this kernel has no bonding or 802.1Q VLAN support (CONFIG_BONDING, CONFIG_VLAN_8021Q)";
     }
     return { plan: copy, notes };
 }

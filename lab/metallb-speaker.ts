@@ -25,11 +25,17 @@ export function metallbSelects(selectors: unknown, node: string): boolean {
     if (!Array.isArray(selectors) || selectors.length === 0) return true;
     return selectors.some((s: any) => {
         for (const [k, v] of Object.entries(s?.matchLabels ?? {})) {
-            if (k !== HOSTNAME) throw new Error(`the lab's MetalLB stand-in only reads ${HOSTNAME} selectors, not ${k}`);
+            if (k !== HOSTNAME)
+                throw new Error(
+                    `the lab's MetalLB stand-in only reads ${HOSTNAME} selectors, not ${k}`,
+                );
             if (v !== node) return false;
         }
         for (const e of s?.matchExpressions ?? []) {
-            if (e.key !== HOSTNAME) throw new Error(`the lab's MetalLB stand-in only reads ${HOSTNAME} selectors, not ${e.key}`);
+            if (e.key !== HOSTNAME)
+                throw new Error(
+                    `the lab's MetalLB stand-in only reads ${HOSTNAME} selectors, not ${e.key}`,
+                );
             if (e.operator === "In" && !(e.values ?? []).includes(node)) return false;
             if (e.operator === "NotIn" && (e.values ?? []).includes(node)) return false;
         }
@@ -41,7 +47,8 @@ export function metallbSelects(selectors: unknown, node: string): boolean {
 function seconds(d: string | undefined, fallback: number): number {
     if (!d) return fallback;
     let total = 0;
-    for (const m of d.matchAll(/(\d+)(h|m|s)/g)) total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
+    for (const m of d.matchAll(/(\d+)(h|m|s)/g))
+        total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
     return total || fallback;
 }
 
@@ -54,27 +61,53 @@ function poolHolds(text: string, a: number): boolean {
 
 /** The service addresses MetalLB announces from this node: those in a pool some BGPAdvertisement names, as /aggregationLength. */
 export function advertisedVips(objects: KubeObject[], services: string[]): string[] {
-    const pools = new Map(of(objects, "metallb.io/v1beta1", "IPAddressPool").map((p) => [p.metadata.name, spec(p).addresses as string[]]));
+    const pools = new Map(
+        of(objects, "metallb.io/v1beta1", "IPAddressPool").map((p) => [
+            p.metadata.name,
+            spec(p).addresses as string[],
+        ]),
+    );
     const out = new Set<string>();
     for (const ad of of(objects, "metallb.io/v1beta1", "BGPAdvertisement")) {
         const names: string[] = spec(ad).ipAddressPools ?? [...pools.keys()];
         const len = spec(ad).aggregationLength ?? 32;
-        if (len !== 32) throw new Error(`the lab's MetalLB stand-in announces /32s; the BGPAdvertisement ${ad.metadata.name} aggregates to /${len}`);
+        if (len !== 32)
+            throw new Error(
+                `the lab's MetalLB stand-in announces /32s; the BGPAdvertisement ${ad.metadata.name} aggregates to /${len}`,
+            );
         for (const vip of services) {
-            if (names.some((n) => (pools.get(n) ?? []).some((t) => poolHolds(t, parseAddress(vip)!)))) out.add(`${vip}/32`);
+            if (
+                names.some((n) =>
+                    (pools.get(n) ?? []).some((t) => poolHolds(t, parseAddress(vip)!)),
+                )
+            )
+                out.add(`${vip}/32`);
         }
     }
     return [...out];
 }
 
 /** The MetalLB speaker stand-in's frr.conf for one node, from the rendered MetalLB objects. */
-export function metallbSpeakerFrr(objects: KubeObject[], node: string, nodeIp: string, services: string[]): string {
-    const peers = of(objects, "metallb.io/v1beta2", "BGPPeer").filter((p) => metallbSelects(spec(p).nodeSelectors, node));
+export function metallbSpeakerFrr(
+    objects: KubeObject[],
+    node: string,
+    nodeIp: string,
+    services: string[],
+): string {
+    const peers = of(objects, "metallb.io/v1beta2", "BGPPeer").filter((p) =>
+        metallbSelects(spec(p).nodeSelectors, node),
+    );
     if (!peers.length) throw new Error(`${node}: no MetalLB BGPPeer selects it`);
     const asns = [...new Set(peers.map((p) => spec(p).myASN as number))];
-    if (asns.length > 1) throw new Error(`${node}: MetalLB BGPPeers with different myASN (${asns.join(", ")}): one FRR per node has one ASN`);
+    if (asns.length > 1)
+        throw new Error(
+            `${node}: MetalLB BGPPeers with different myASN (${asns.join(", ")}): one FRR per node has one ASN`,
+        );
     const vips = advertisedVips(objects, services);
-    const out = frrHead(node, `MetalLB speaker stand-in (AS ${asns[0]}), from ${peers.length} BGPPeer(s), the IPAddressPools and BGPAdvertisements`);
+    const out = frrHead(
+        node,
+        `MetalLB speaker stand-in (AS ${asns[0]}), from ${peers.length} BGPPeer(s), the IPAddressPools and BGPAdvertisements`,
+    );
     vips.forEach((v, i) => out.push(`ip prefix-list METALLB-EXPORT seq ${10 + i} permit ${v}`));
     out.push(
         "!",
@@ -102,7 +135,12 @@ export function metallbSpeakerFrr(objects: KubeObject[], node: string, nodeIp: s
     for (const v of vips) out.push(`  network ${v}`);
     for (const p of peers) {
         const a = spec(p).peerAddress;
-        out.push(`  neighbor ${a} activate`, `  neighbor ${a} next-hop-self`, `  neighbor ${a} route-map METALLB-IMPORT in`, `  neighbor ${a} route-map METALLB-EXPORT out`);
+        out.push(
+            `  neighbor ${a} activate`,
+            `  neighbor ${a} next-hop-self`,
+            `  neighbor ${a} route-map METALLB-IMPORT in`,
+            `  neighbor ${a} route-map METALLB-EXPORT out`,
+        );
     }
     out.push(" exit-address-family", "exit", "!", "");
     return out.join("\n");
@@ -111,7 +149,11 @@ export function metallbSpeakerFrr(objects: KubeObject[], node: string, nodeIp: s
 /** BIRD playing a rack router that is not ours (metallb-bgp): one BGP protocol per node it peers with. */
 export function rackRouterConfig(plan: FabricPlan, d: PlannedDevice, inst: BirdInstance): string {
     if (!d.address) throw new Error(`${d.name}: no address in its rack subnet`);
-    const out = routerPreamble(d, inst, `${d.name} (AS ${d.asn}), a router of the rack that is not ours -- import all, export none`);
+    const out = routerPreamble(
+        d,
+        inst,
+        `${d.name} (AS ${d.asn}), a router of the rack that is not ours -- import all, export none`,
+    );
     for (const n of d.neighbors) {
         if (!n.address) throw new Error(`${d.name}: neighbor ${n.device} has no address`);
         out.push(

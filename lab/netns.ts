@@ -83,11 +83,13 @@ exec sleep infinity
 /** Directories of one device (created before its holder starts). */
 export function prepareDeviceDir(loc: LabLocation, device: string): string {
     const d = deviceDir(loc, device);
-    for (const sub of ["etc-frr", "var-log/frr", "var-tmp/frr", "tmp", "run", "ssh"]) fs.mkdirSync(path.join(d, sub), { recursive: true });
+    for (const sub of ["etc-frr", "var-log/frr", "var-tmp/frr", "tmp", "run", "ssh"])
+        fs.mkdirSync(path.join(d, sub), { recursive: true });
     fs.chmodSync(path.join(d, "var-tmp"), 0o1777);
     fs.chmodSync(path.join(d, "tmp"), 0o1777);
     const frr = frrIds();
-    for (const sub of ["etc-frr", "var-log/frr", "var-tmp/frr"]) fs.chownSync(path.join(d, sub), frr.uid, frr.gid);
+    for (const sub of ["etc-frr", "var-log/frr", "var-tmp/frr"])
+        fs.chownSync(path.join(d, sub), frr.uid, frr.gid);
     fs.chmodSync(path.join(d, "etc-frr"), 0o750);
     return d;
 }
@@ -112,13 +114,32 @@ export function startHolder(loc: LabLocation, device: string, ns: string): Promi
     const log = fs.openSync(path.join(d, "holder.log"), "w");
     const child = spawn(
         BIN.ip,
-        ["netns", "exec", ns, BIN.unshare, "--mount", "--uts", "--propagation", "private", "--", "sh", "-c", HOLDER_SCRIPT, "holder", device, loc.dir],
+        [
+            "netns",
+            "exec",
+            ns,
+            BIN.unshare,
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            HOLDER_SCRIPT,
+            "holder",
+            device,
+            loc.dir,
+        ],
         { detached: true, stdio: ["ignore", "pipe", log] },
     );
     fs.closeSync(log);
     return new Promise((resolve, reject) => {
         let out = "";
-        const timer = setTimeout(() => fail(new Error(`${device}: holder did not start within 10 s`)), 10_000);
+        const timer = setTimeout(
+            () => fail(new Error(`${device}: holder did not start within 10 s`)),
+            10_000,
+        );
         const fail = (e: Error) => {
             clearTimeout(timer);
             if (child.pid) {
@@ -133,7 +154,9 @@ export function startHolder(loc: LabLocation, device: string, ns: string): Promi
         child.on("error", (e) => fail(new Error(`${device}: cannot start holder: ${e.message}`)));
         child.on("exit", (code) => {
             if (!out.includes("ready")) {
-                const why = fs.existsSync(path.join(d, "holder.log")) ? fs.readFileSync(path.join(d, "holder.log"), "utf8").trim() : "";
+                const why = fs.existsSync(path.join(d, "holder.log"))
+                    ? fs.readFileSync(path.join(d, "holder.log"), "utf8").trim()
+                    : "";
                 fail(new Error(`${device}: holder exited (${code}) during start: ${why}`));
             }
         });
@@ -146,7 +169,8 @@ export function startHolder(loc: LabLocation, device: string, ns: string): Promi
             try {
                 const p = describeProcess(child.pid!, device, "holder");
                 // The holder must be in the namespace we created for it.
-                if (netnsInode(`/proc/${p.pid}/ns/net`) !== netnsInode(`/run/netns/${ns}`)) throw new Error(`${device}: holder is not in ${ns}`);
+                if (netnsInode(`/proc/${p.pid}/ns/net`) !== netnsInode(`/run/netns/${ns}`))
+                    throw new Error(`${device}: holder is not in ${ns}`);
                 resolve(p);
             } catch (e) {
                 reject(e);
@@ -169,19 +193,36 @@ export function planCables(plan: FabricPlan): Cable[] {
         for (const i of d.interfaces) {
             const a = { device: d.name, port: i.name };
             const b = { device: i.peer.device, port: i.peer.port };
-            if (!index.has(b.device)) throw new Error(`${d.name}:${i.name} is cabled to unknown device ${b.device}`);
+            if (!index.has(b.device))
+                throw new Error(`${d.name}:${i.name} is cabled to unknown device ${b.device}`);
             const key = [`${a.device}:${a.port}`, `${b.device}:${b.port}`].sort().join("|");
             if (seen.has(key)) continue;
             seen.add(key);
             cables.push(index.get(a.device)! <= index.get(b.device)! ? { a, b } : { a: b, b: a });
         }
     }
-    for (const c of cables) for (const e of [c.a, c.b]) if (e.port.length > 15) throw new Error(`${e.device}:${e.port}: interface names are limited to 15 characters`);
+    for (const c of cables)
+        for (const e of [c.a, c.b])
+            if (e.port.length > 15)
+                throw new Error(
+                    `${e.device}:${e.port}: interface names are limited to 15 characters`,
+                );
     return cables;
 }
 
 export async function createCable(loc: LabLocation, c: Cable): Promise<void> {
-    await ipn(nsName(loc, c.a.device), ["link", "add", c.a.port, "type", "veth", "peer", "name", c.b.port, "netns", nsName(loc, c.b.device)]);
+    await ipn(nsName(loc, c.a.device), [
+        "link",
+        "add",
+        c.a.port,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        c.b.port,
+        "netns",
+        nsName(loc, c.b.device),
+    ]);
 }
 
 /** Management bridge: its own namespace, bridge br0 with the first address of the management /24. */
@@ -193,7 +234,9 @@ export interface MgmtNet {
 }
 
 export function planMgmt(loc: LabLocation, plan: FabricPlan): MgmtNet {
-    const hosts = plan.devices.filter((d) => d.mgmt).map((d) => ({ name: d.name, host: d.mgmt!.host }));
+    const hosts = plan.devices
+        .filter((d) => d.mgmt)
+        .map((d) => ({ name: d.name, host: d.mgmt!.host }));
     if (hosts.length === 0) throw new Error("no device has a management address (mgmt.host)");
     const octets = (h: string) => {
         const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
@@ -203,15 +246,32 @@ export function planMgmt(loc: LabLocation, plan: FabricPlan): MgmtNet {
     const net = octets(hosts[0].host).slice(0, 3).join(".");
     const address = `${net}.1`;
     for (const h of hosts) {
-        if (octets(h.host).slice(0, 3).join(".") !== net) throw new Error(`${h.name}: management address ${h.host} is not in ${net}.0/24 like the others`);
-        if (h.host === address) throw new Error(`${h.name}: management address ${h.host} is the lab's management bridge address`);
+        if (octets(h.host).slice(0, 3).join(".") !== net)
+            throw new Error(
+                `${h.name}: management address ${h.host} is not in ${net}.0/24 like the others`,
+            );
+        if (h.host === address)
+            throw new Error(
+                `${h.name}: management address ${h.host} is the lab's management bridge address`,
+            );
     }
-    if (plan.devices.some((d) => d.name === "mgmt")) throw new Error("a device named 'mgmt' collides with the lab's management namespace");
+    if (plan.devices.some((d) => d.name === "mgmt"))
+        throw new Error("a device named 'mgmt' collides with the lab's management namespace");
     return { ns: mgmtNsName(loc), bridge: "br0", address, prefixLength: 24 };
 }
 
 export async function createMgmtBridge(m: MgmtNet): Promise<void> {
-    await ipn(m.ns, ["link", "add", m.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+    await ipn(m.ns, [
+        "link",
+        "add",
+        m.bridge,
+        "type",
+        "bridge",
+        "stp_state",
+        "0",
+        "forward_delay",
+        "0",
+    ]);
     await ipn(m.ns, ["addr", "add", `${m.address}/${m.prefixLength}`, "dev", m.bridge]);
     await ipn(m.ns, ["link", "set", m.bridge, "up"]);
 }
@@ -222,14 +282,34 @@ export function mgmtPortName(device: PlannedDevice, index: number): string {
 }
 
 /** The device's `mgmt0`, its far end on the bridge. */
-export async function attachMgmt(loc: LabLocation, m: MgmtNet, device: PlannedDevice, index: number): Promise<void> {
+export async function attachMgmt(
+    loc: LabLocation,
+    m: MgmtNet,
+    device: PlannedDevice,
+    index: number,
+): Promise<void> {
     const port = mgmtPortName(device, index);
-    await ipn(nsName(loc, device.name), ["link", "add", "mgmt0", "type", "veth", "peer", "name", port, "netns", m.ns]);
+    await ipn(nsName(loc, device.name), [
+        "link",
+        "add",
+        "mgmt0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        port,
+        "netns",
+        m.ns,
+    ]);
     await ipn(m.ns, ["link", "set", port, "master", m.bridge, "up"]);
 }
 
 /** Addresses and link state inside one device (run through its holder). */
-export function deviceLinkScript(device: PlannedDevice, m: MgmtNet | undefined, loopback = true): string {
+export function deviceLinkScript(
+    device: PlannedDevice,
+    m: MgmtNet | undefined,
+    loopback = true,
+): string {
     const lines = ["set -e"];
     if (loopback) lines.push(`ip addr add ${device.loopback}/32 dev lo`);
     for (const i of device.interfaces) {
@@ -237,12 +317,20 @@ export function deviceLinkScript(device: PlannedDevice, m: MgmtNet | undefined, 
         if (i.address) lines.push(`ip addr add ${sq(i.address)} dev ${sq(i.name)}`);
     }
     if (device.mgmt && m) {
-        lines.push(`ip addr add ${device.mgmt.host}/${m.prefixLength} dev mgmt0`, "ip link set mgmt0 up");
+        lines.push(
+            `ip addr add ${device.mgmt.host}/${m.prefixLength} dev mgmt0`,
+            "ip link set mgmt0 up",
+        );
     }
     return lines.join("\n") + "\n";
 }
 
 /** Links up, numbered addresses, management address; the loopback too unless the device's own setup script adds it. */
-export async function configureDeviceLinks(holderPid: number, device: PlannedDevice, m: MgmtNet | undefined, loopback = true): Promise<void> {
+export async function configureDeviceLinks(
+    holderPid: number,
+    device: PlannedDevice,
+    m: MgmtNet | undefined,
+    loopback = true,
+): Promise<void> {
     await bashInDevice(holderPid, deviceLinkScript(device, m, loopback));
 }

@@ -16,14 +16,16 @@ import { BIN, LabLocation, VIP_PORT, deviceDir } from "./env";
 import { bashInDevice, nsenterArgs, sleep } from "./exec";
 import { LabProcess, describeProcess, procStart } from "./state";
 
-
 /** The pod block of a node: block index = ordinal − 1 inside the pod CIDR (the ordinal: slot + 1 in a zero-based list, else the slot). */
 export function podBlock(plan: FabricPlan, node: PlannedDevice, fallbackIndex: number): string {
     const pods = parseCidr(plan.kubernetes.podCidr);
     const bs = plan.kubernetes.blockSize;
     const index = (node.ordinal ?? node.slot ?? fallbackIndex + 1) - 1;
     const blocks = 2 ** (bs - pods.length);
-    if (index < 0 || index >= blocks) throw new Error(`${node.name}: slot ${index + 1} has no /${bs} block in ${plan.kubernetes.podCidr} (${blocks} blocks)`);
+    if (index < 0 || index >= blocks)
+        throw new Error(
+            `${node.name}: slot ${index + 1} has no /${bs} block in ${plan.kubernetes.podCidr} (${blocks} blocks)`,
+        );
     return `${formatAddress(pods.base + index * 2 ** (32 - bs))}/${bs}`;
 }
 
@@ -33,7 +35,15 @@ export function podBlock(plan: FabricPlan, node: PlannedDevice, fallbackIndex: n
  * address MetalLB would hand out (avoidBuggyIPs: not a .0 or .255).
  */
 export function planVips(plan: FabricPlan): string[] {
-    return [...new Set(plan.pools.flatMap((p) => (Object.keys(p.vips).length || !p.autoAssign ? Object.values(p.vips) : firstAllocatable(p.cidr, p.avoidBuggyIps))))];
+    return [
+        ...new Set(
+            plan.pools.flatMap((p) =>
+                Object.keys(p.vips).length || !p.autoAssign
+                    ? Object.values(p.vips)
+                    : firstAllocatable(p.cidr, p.avoidBuggyIps),
+            ),
+        ),
+    ];
 }
 
 function firstAllocatable(cidr: string, avoidBuggyIps: boolean): string[] {
@@ -46,22 +56,41 @@ function firstAllocatable(cidr: string, avoidBuggyIps: boolean): string[] {
 }
 
 /** Pod block blackhole and VIPs on lo, inside the node. */
-export async function programNode(holderPid: number, plan: FabricPlan, node: PlannedDevice, index: number): Promise<void> {
+export async function programNode(
+    holderPid: number,
+    plan: FabricPlan,
+    node: PlannedDevice,
+    index: number,
+): Promise<void> {
     const lines = ["set -e", `ip route replace blackhole ${podBlock(plan, node, index)} proto 12`];
     for (const v of planVips(plan)) lines.push(`ip addr replace ${v}/32 dev lo`);
     await bashInDevice(holderPid, lines.join("\n"));
 }
 
 /** One TCP responder per VIP: `socat TCP-LISTEN:8080,bind=VIP,fork,reuseaddr SYSTEM:'echo <node>'`. */
-export async function startResponders(loc: LabLocation, holderPid: number, plan: FabricPlan, node: PlannedDevice): Promise<LabProcess[]> {
+export async function startResponders(
+    loc: LabLocation,
+    holderPid: number,
+    plan: FabricPlan,
+    node: PlannedDevice,
+): Promise<LabProcess[]> {
     const procs: LabProcess[] = [];
     const log = path.join(deviceDir(loc, node.name), "var-log", "responders.log");
     for (const vip of planVips(plan)) {
         const fd = fs.openSync(log, "a");
-        const child = spawn(BIN.nsenter, [...nsenterArgs(holderPid), BIN.socat, `TCP-LISTEN:${VIP_PORT},bind=${vip},fork,reuseaddr`, `SYSTEM:echo ${node.name}`], {
-            detached: true,
-            stdio: ["ignore", "ignore", fd],
-        });
+        const child = spawn(
+            BIN.nsenter,
+            [
+                ...nsenterArgs(holderPid),
+                BIN.socat,
+                `TCP-LISTEN:${VIP_PORT},bind=${vip},fork,reuseaddr`,
+                `SYSTEM:echo ${node.name}`,
+            ],
+            {
+                detached: true,
+                stdio: ["ignore", "ignore", fd],
+            },
+        );
         fs.closeSync(fd);
         child.on("error", () => undefined);
         child.unref();

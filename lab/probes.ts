@@ -25,18 +25,29 @@ interface IpRoute {
 }
 
 function ok(r: RunResult, what: string): string {
-    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    if (r.code !== 0)
+        throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;
 }
 
 /** Next hops of `prefix` in a device's main table (empty when there is no route). */
-export async function routeNexthops(device: string, prefix: string, loc: LabLocationOptions = {}): Promise<Nexthop[]> {
-    const out = ok(await labExec(device, ["ip", "-j", "-4", "route", "show", "exact", prefix], loc), `${device}: ip route show ${prefix}`);
+export async function routeNexthops(
+    device: string,
+    prefix: string,
+    loc: LabLocationOptions = {},
+): Promise<Nexthop[]> {
+    const out = ok(
+        await labExec(device, ["ip", "-j", "-4", "route", "show", "exact", prefix], loc),
+        `${device}: ip route show ${prefix}`,
+    );
     const routes = JSON.parse(out || "[]") as IpRoute[];
     const hops: Nexthop[] = [];
     for (const r of routes) {
-        if (r.nexthops) for (const n of r.nexthops) hops.push({ via: n.gateway ?? n.via?.host, dev: n.dev, flags: n.flags ?? [] });
-        else if (r.dev) hops.push({ via: r.gateway ?? r.via?.host, dev: r.dev, flags: r.flags ?? [] });
+        if (r.nexthops)
+            for (const n of r.nexthops)
+                hops.push({ via: n.gateway ?? n.via?.host, dev: n.dev, flags: n.flags ?? [] });
+        else if (r.dev)
+            hops.push({ via: r.gateway ?? r.via?.host, dev: r.dev, flags: r.flags ?? [] });
     }
     // `linkdown` next hops are still in the FIB (ignore_routes_with_linkdown is 0, the kernel default): they count until FRR removes them.
     return hops.filter((h) => !h.flags.includes("dead"));
@@ -67,9 +78,17 @@ export function plannedSpinePaths(plan: FabricPlan, spine: string, target: strin
 }
 
 /** Ping every target from a node, sourced from its loopback; returns the targets that did not answer. */
-export async function pingFrom(node: string, src: string, targets: string[], loc: LabLocationOptions = {}): Promise<string[]> {
+export async function pingFrom(
+    node: string,
+    src: string,
+    targets: string[],
+    loc: LabLocationOptions = {},
+): Promise<string[]> {
     const script = `fail=""; for t in ${targets.map(sq).join(" ")}; do ping -n -q -c 1 -W 2 -I ${sq(src)} "$t" >/dev/null 2>&1 || fail="$fail $t"; done; echo "$fail"`;
-    const out = ok(await labExec(node, ["bash", "-c", script], { ...loc, timeoutMs: 60_000 }), `${node}: ping`);
+    const out = ok(
+        await labExec(node, ["bash", "-c", script], { ...loc, timeoutMs: 60_000 }),
+        `${node}: ping`,
+    );
     return out.trim().split(/\s+/).filter(Boolean);
 }
 
@@ -80,16 +99,26 @@ export async function nodeMesh(loc: LabLocationOptions = {}): Promise<string[]> 
     const failures = await Promise.all(
         nodes.map(async (n) => {
             const targets = nodes.filter((m) => m !== n).map((m) => m.loopback);
-            return (await pingFrom(n.name, n.loopback, targets, loc)).map((t) => `${n.name} -> ${t}`);
+            return (await pingFrom(n.name, n.loopback, targets, loc)).map(
+                (t) => `${n.name} -> ${t}`,
+            );
         }),
     );
     return failures.flat();
 }
 
 /** Open a TCP connection from a device to VIP:port and return what the responder said (its node's name). */
-export async function tcpProbe(from: string, vip: string, port = VIP_PORT, loc: LabLocationOptions = {}): Promise<string> {
+export async function tcpProbe(
+    from: string,
+    vip: string,
+    port = VIP_PORT,
+    loc: LabLocationOptions = {},
+): Promise<string> {
     const script = `exec 3<>/dev/tcp/${vip}/${port} && timeout 3 cat <&3`;
-    const r = await labExec(from, ["timeout", "5", "bash", "-c", script], { ...loc, timeoutMs: 10_000 });
+    const r = await labExec(from, ["timeout", "5", "bash", "-c", script], {
+        ...loc,
+        timeoutMs: 10_000,
+    });
     return ok(r, `${from}: TCP to ${vip}:${port}`).trim();
 }
 
@@ -109,16 +138,25 @@ export function peerOf(plan: FabricPlan, end: LinkEnd): LinkEnd {
 }
 
 function failCmd(mode: FailureMode, port: string): string[] {
-    return mode === "down" ? ["ip", "link", "set", port, "down"] : ["tc", "qdisc", "replace", "dev", port, "root", "blackhole"];
+    return mode === "down"
+        ? ["ip", "link", "set", port, "down"]
+        : ["tc", "qdisc", "replace", "dev", port, "root", "blackhole"];
 }
 
 /** Break a cable: `down` on one end; `silent` drops everything both ways while both ends stay up. */
-export async function failLink(end: LinkEnd, mode: FailureMode, loc: LabLocationOptions = {}): Promise<void> {
+export async function failLink(
+    end: LinkEnd,
+    mode: FailureMode,
+    loc: LabLocationOptions = {},
+): Promise<void> {
     const { plan } = labInfo(loc);
     ok(await labExec(end.device, failCmd(mode, end.port), loc), `${end.device}: fail ${end.port}`);
     if (mode === "silent") {
         const far = peerOf(plan, end);
-        ok(await labExec(far.device, failCmd(mode, far.port), loc), `${far.device}: fail ${far.port}`);
+        ok(
+            await labExec(far.device, failCmd(mode, far.port), loc),
+            `${far.device}: fail ${far.port}`,
+        );
     }
 }
 
@@ -127,7 +165,10 @@ export async function restoreLink(end: LinkEnd, loc: LabLocationOptions = {}): P
     const { plan } = labInfo(loc);
     for (const e of [end, peerOf(plan, end)]) {
         await labExec(e.device, ["tc", "qdisc", "del", "dev", e.port, "root"], loc); // absent qdisc: harmless error
-        ok(await labExec(e.device, ["ip", "link", "set", e.port, "up"], loc), `${e.device}: ${e.port} up`);
+        ok(
+            await labExec(e.device, ["ip", "link", "set", e.port, "up"], loc),
+            `${e.device}: ${e.port} up`,
+        );
     }
 }
 
@@ -150,7 +191,8 @@ export async function measureWithdrawal(
         if (!h) throw new Error(`${d} is not in the lab`);
         return h.pid;
     };
-    const inject = (e: LinkEnd) => `nsenter --target ${holder(e.device)} --net -- ${failCmd(mode, e.port).map(sq).join(" ")}`;
+    const inject = (e: LinkEnd) =>
+        `nsenter --target ${holder(e.device)} --net -- ${failCmd(mode, e.port).map(sq).join(" ")}`;
     const poll = (loc.pollMs ?? 10) / 1000;
     const timeout = Math.ceil((loc.timeoutMs ?? 20_000) / 1000);
     const script = [
@@ -163,9 +205,12 @@ export async function measureWithdrawal(
         `deadline=$(( $(date +%s) + ${timeout} ))`,
         `while uses; do [ $(date +%s) -lt $deadline ] || { echo timeout >&2; exit 4; }; sleep ${poll}; done`,
         "t1=$(date +%s%N)",
-        'echo $(( (t1 - t0) / 1000 ))',
+        "echo $(( (t1 - t0) / 1000 ))",
     ].join("\n");
-    const r = await labExec(observer.device, ["bash", "-c", script], { ...loc, timeoutMs: (timeout + 10) * 1000 });
+    const r = await labExec(observer.device, ["bash", "-c", script], {
+        ...loc,
+        timeoutMs: (timeout + 10) * 1000,
+    });
     const out = ok(r, `${observer.device}: failover measurement`);
     return Number(out.trim()) / 1000;
 }

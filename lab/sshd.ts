@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FabricPlan, PlannedDevice } from "../plan";
+import { DEFAULTS } from "../plan/defaults";
 import { BIN, LabLocation, deviceDir, mgmtNsName, sshDir } from "./env";
 import { RunOptions, RunResult, inDevice, run, sleep, writeFileAtomic } from "./exec";
 import { LabProcess, LabState, describeProcess } from "./state";
@@ -33,7 +34,11 @@ async function keygen(file: string, comment: string): Promise<string> {
 }
 
 /** Generate the client key and one host key per SSH device; write authorized_keys and known_hosts. */
-export async function generateKeys(loc: LabLocation, plan: FabricPlan, devices: PlannedDevice[]): Promise<Record<string, string>> {
+export async function generateKeys(
+    loc: LabLocation,
+    plan: FabricPlan,
+    devices: PlannedDevice[],
+): Promise<Record<string, string>> {
     const dir = sshDir(loc);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
@@ -48,18 +53,24 @@ export async function generateKeys(loc: LabLocation, plan: FabricPlan, devices: 
     );
     const known = devices.map((d) => `${knownHostsName(d)} ${hostKeys[d.name]}`).join("\n") + "\n";
     writeFileAtomic(knownHostsPath(loc), known, 0o644);
-    writeFileAtomic(path.join(dir, "host-keys.json"), JSON.stringify(hostKeys, null, 1) + "\n", 0o644);
+    writeFileAtomic(
+        path.join(dir, "host-keys.json"),
+        JSON.stringify(hostKeys, null, 1) + "\n",
+        0o644,
+    );
     return hostKeys;
 }
 
 function knownHostsName(d: PlannedDevice): string {
-    const port = d.mgmt!.port ?? 22;
+    const port = d.mgmt!.port ?? DEFAULTS.sshPort;
     return port === 22 ? d.mgmt!.host : `[${d.mgmt!.host}]:${port}`;
 }
 
 export function readHostKeys(loc: LabLocation): Record<string, string> {
     const f = path.join(sshDir(loc), "host-keys.json");
-    return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as Record<string, string>) : {};
+    return fs.existsSync(f)
+        ? (JSON.parse(fs.readFileSync(f, "utf8")) as Record<string, string>)
+        : {};
 }
 
 function sshdConfig(loc: LabLocation, d: PlannedDevice, extra: string[] = []): string {
@@ -67,7 +78,7 @@ function sshdConfig(loc: LabLocation, d: PlannedDevice, extra: string[] = []): s
     return [
         "# bgp-fabric lab sshd: management address only, key authentication for root",
         `ListenAddress ${d.mgmt!.host}`,
-        `Port ${d.mgmt!.port ?? 22}`,
+        `Port ${d.mgmt!.port ?? DEFAULTS.sshPort}`,
         `HostKey ${hostKeyPath(loc, d.name)}`,
         `PidFile ${path.join(dir, "sshd.pid")}`,
         `AuthorizedKeysFile ${authorizedKeysPath(loc)}`,
@@ -91,13 +102,20 @@ function sshdConfig(loc: LabLocation, d: PlannedDevice, extra: string[] = []): s
 
 /** Start sshd inside the device (it daemonizes); returns its process. */
 /** `extra`: sshd_config lines on top (a fault test's `SetEnv VTYSH=…` for that device's sessions). */
-export async function startSshd(loc: LabLocation, holderPid: number, d: PlannedDevice, extra: string[] = []): Promise<LabProcess> {
+export async function startSshd(
+    loc: LabLocation,
+    holderPid: number,
+    d: PlannedDevice,
+    extra: string[] = [],
+): Promise<LabProcess> {
     const dir = deviceDir(loc, d.name);
     const cfg = path.join(dir, "sshd_config");
     const pidFile = path.join(dir, "sshd.pid");
     writeFileAtomic(cfg, sshdConfig(loc, d, extra), 0o600);
     fs.rmSync(pidFile, { force: true });
-    await inDevice(holderPid, [BIN.sshd, "-f", cfg, "-E", path.join(dir, "var-log", "sshd.log")], { timeoutMs: 10_000 });
+    await inDevice(holderPid, [BIN.sshd, "-f", cfg, "-E", path.join(dir, "var-log", "sshd.log")], {
+        timeoutMs: 10_000,
+    });
     for (let i = 0; i < 200; i++) {
         if (fs.existsSync(pidFile)) {
             const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
@@ -111,23 +129,51 @@ export async function startSshd(loc: LabLocation, holderPid: number, d: PlannedD
 /** ssh options that pin the lab's key and host keys (no agent, no user config, no prompts). */
 export function sshOptions(loc: LabLocation): string[] {
     return [
-        "-F", "/dev/null",
-        "-i", clientKeyPath(loc),
-        "-o", "IdentitiesOnly=yes",
-        "-o", `UserKnownHostsFile=${knownHostsPath(loc)}`,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes",
-        "-o", "ConnectTimeout=5",
-        "-o", "LogLevel=ERROR",
+        "-F",
+        "/dev/null",
+        "-i",
+        clientKeyPath(loc),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        `UserKnownHostsFile=${knownHostsPath(loc)}`,
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=5",
+        "-o",
+        "LogLevel=ERROR",
     ];
 }
 
 /** Run a command on a device over SSH, from the management namespace. */
-export function sshRun(loc: LabLocation, d: PlannedDevice, remoteCmd: string, opts?: RunOptions): Promise<RunResult> {
+export function sshRun(
+    loc: LabLocation,
+    d: PlannedDevice,
+    remoteCmd: string,
+    opts?: RunOptions,
+): Promise<RunResult> {
     if (!d.mgmt) throw new Error(`${d.name} has no management address`);
     const user = "root";
-    return run(BIN.ip, ["netns", "exec", mgmtNsName(loc), BIN.ssh, ...sshOptions(loc), "-p", String(d.mgmt.port ?? 22), `${user}@${d.mgmt.host}`, remoteCmd], opts);
+    return run(
+        BIN.ip,
+        [
+            "netns",
+            "exec",
+            mgmtNsName(loc),
+            BIN.ssh,
+            ...sshOptions(loc),
+            "-p",
+            String(d.mgmt.port ?? DEFAULTS.sshPort),
+            `${user}@${d.mgmt.host}`,
+            remoteCmd,
+        ],
+        opts,
+    );
 }
 
 export interface SshConnectionInfo {
@@ -152,7 +198,12 @@ export function sshConfigInfo(loc: LabLocation, st: LabState, plan: FabricPlan):
     const devices: Record<string, SshConnectionInfo> = {};
     for (const d of plan.devices) {
         if (!d.mgmt || !hostKeys[d.name]) continue;
-        devices[d.name] = { host: d.mgmt.host, port: d.mgmt.port ?? 22, user: "root", hostKey: hostKeys[d.name] };
+        devices[d.name] = {
+            host: d.mgmt.host,
+            port: d.mgmt.port ?? DEFAULTS.sshPort,
+            user: "root",
+            hostKey: hostKeys[d.name],
+        };
     }
     return {
         netns: st.mgmt.ns,
@@ -165,7 +216,9 @@ export function sshConfigInfo(loc: LabLocation, st: LabState, plan: FabricPlan):
 
 /** The same as an OpenSSH client config (use with `ip netns exec <ns> ssh -F FILE spine1`). */
 export function sshConfigText(info: SshConfigInfo): string {
-    const out = [`# bgp-fabric lab: run ssh inside the management namespace: ip netns exec ${info.netns} ssh -F <this file> <device>`];
+    const out = [
+        `# bgp-fabric lab: run ssh inside the management namespace: ip netns exec ${info.netns} ssh -F <this file> <device>`,
+    ];
     for (const [name, d] of Object.entries(info.devices)) {
         out.push(
             `Host ${name}`,

@@ -52,7 +52,10 @@ export function readState(loc: LabLocation): LabState | undefined {
     try {
         return JSON.parse(fs.readFileSync(file, "utf8")) as LabState;
     } catch (e) {
-        throw new Error(`lab state ${file} is unreadable (${(e as Error).message}); run 'lab down' to clean up by prefix`);
+        throw new Error(
+            `lab state ${file} is unreadable (${(e as Error).message}); run 'lab down' to clean up by prefix`,
+            { cause: e },
+        );
     }
 }
 

@@ -36,7 +36,10 @@ function signal(t: Target, sig: NodeJS.Signals): void {
     }
 }
 
-export async function teardown(loc: LabLocation, log: (s: string) => void = () => undefined): Promise<DownReport> {
+export async function teardown(
+    loc: LabLocation,
+    log: (s: string) => void = () => undefined,
+): Promise<DownReport> {
     setGuard(loc);
     let recorded: LabProcess[] = [];
     try {
@@ -46,11 +49,18 @@ export async function teardown(loc: LabLocation, log: (s: string) => void = () =
     }
     const namespaces = await listLabNamespaces(loc);
     const targets = new Map<number, Target>();
-    for (const p of recorded) if (isAlive(p)) targets.set(p.pid, { pid: p.pid, start: procStart(p.pid)!, what: `${p.device} ${p.what}` });
+    for (const p of recorded)
+        if (isAlive(p))
+            targets.set(p.pid, {
+                pid: p.pid,
+                start: procStart(p.pid)!,
+                what: `${p.device} ${p.what}`,
+            });
     for (const ns of namespaces) {
         for (const pid of await namespacePids(ns)) {
             const start = procStart(pid);
-            if (start !== undefined && !targets.has(pid)) targets.set(pid, { pid, start, what: `process in ${ns}` });
+            if (start !== undefined && !targets.has(pid))
+                targets.set(pid, { pid, start, what: `process in ${ns}` });
         }
     }
     const list = [...targets.values()];
@@ -69,7 +79,10 @@ export async function teardown(loc: LabLocation, log: (s: string) => void = () =
         await sleep(25);
         alive = alive.filter((t) => procStart(t.pid) === t.start);
     }
-    if (alive.length) throw new Error(`processes survived SIGKILL: ${alive.map((t) => `${t.pid} (${t.what})`).join(", ")}`);
+    if (alive.length)
+        throw new Error(
+            `processes survived SIGKILL: ${alive.map((t) => `${t.pid} (${t.what})`).join(", ")}`,
+        );
 
     // Processes that entered a namespace after the scan (a straggling probe): one more pass.
     for (const ns of namespaces) {
@@ -93,7 +106,10 @@ export async function teardown(loc: LabLocation, log: (s: string) => void = () =
     }
     // A per-process location (processLocation) also leaves its parent directory once it is empty.
     const parent = path.dirname(loc.dir);
-    if (/^\d+$/.test(path.basename(loc.dir)) && path.basename(parent).startsWith("bgp-fabric-lab-")) {
+    if (
+        /^\d+$/.test(path.basename(loc.dir)) &&
+        path.basename(parent).startsWith("bgp-fabric-lab-")
+    ) {
         try {
             fs.rmdirSync(parent);
         } catch {
@@ -112,10 +128,14 @@ export function processLocation(stem: string, pid = process.pid): LabLocation {
 }
 
 /** Tear down labs of `stem` whose owning process is gone (a test run that was killed). Returns the prefixes cleaned. */
-export async function sweepStale(stem: string, log: (s: string) => void = () => undefined): Promise<string[]> {
+export async function sweepStale(
+    stem: string,
+    log: (s: string) => void = () => undefined,
+): Promise<string[]> {
     const pids = new Set<number>();
     const root = `/run/bgp-fabric-lab-${stem}`;
-    if (fs.existsSync(root)) for (const e of fs.readdirSync(root)) if (/^\d+$/.test(e)) pids.add(Number(e));
+    if (fs.existsSync(root))
+        for (const e of fs.readdirSync(root)) if (/^\d+$/.test(e)) pids.add(Number(e));
     const any: LabLocation = { prefix: `${stem}0-`, dir: `${root}/0` };
     setGuard(any);
     const r = await run(BIN.ip, ["netns", "list"], { check: false });

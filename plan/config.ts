@@ -16,7 +16,9 @@ export interface MgmtConfig {
     bastion?: string;
 }
 
-export type Platform = "frr" | "cumulus" | "sonic";
+/** The switch platforms; each has a driver in render/platforms/ (docs/platforms.md). */
+export const PLATFORMS = ["frr", "cumulus", "sonic"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 export interface SwitchConfig {
     name: string;
@@ -127,7 +129,9 @@ export interface FabricConfig {
      * every derived value (ASN, loopback, ports, links, addresses) that device
      * N+1 gets in a one-based fabric.
      */
-    numbering?: Numbering | { spines?: Numbering; leafs?: Numbering; nodes?: Numbering; externalRouters?: Numbering };
+    numbering?:
+        | Numbering
+        | { spines?: Numbering; leafs?: Numbering; nodes?: Numbering; externalRouters?: Numbering };
     asn?: {
         /** One ASN shared by all spines, or `unique` (spineBase + slot − 1). */
         spine?: number | "unique";

@@ -1,42 +1,66 @@
 // Defaults the planner uses where the config is silent. ASNs follow RFC 7938
 // (private ranges of RFC 6996); timers follow the Cumulus reference design.
+// The values live in the settings table (plan/settings-table.ts).
+
+import { defaultOf } from "./settings-table";
+import { CalicoOverlay, Routing } from "./types";
 
 export const UPSTREAM_MANIFESTS = {
-    calico: (version: string) => `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/tigera-operator.yaml`,
-    metallb: (version: string) => `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`,
+    calico: (version: string) =>
+        `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/tigera-operator.yaml`,
+    metallb: (version: string) =>
+        `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`,
 };
 
+const d = defaultOf;
+
+/** The table's defaults (plan/settings-table.ts) by block, and the planner's own constants. */
 export const DEFAULTS = {
-    asn: { spine: 65000, spineBase: 65001, leafBase: 65101, nodeBase: 4200000000 },
+    asn: {
+        spine: d<number>("asn.spine"),
+        spineBase: d<number>("asn.spineBase"),
+        leafBase: d<number>("asn.leafBase"),
+        nodeBase: d<number>("asn.nodeBase"),
+    },
     addressing: {
-        loopbacks: "172.16.255.0/24",
-        nodeLoopbacks: "10.1.3.0/24",
-        links: "unnumbered",
-        rackPrefixLength: 24,
-        leafLoopbackOffset: 100,
-        linkSlotsPerLeaf: 16,
-        externalLinks: "172.16.254.0/24",
+        loopbacks: d<string>("addressing.loopbacks"),
+        nodeLoopbacks: d<string>("addressing.nodeLoopbacks"),
+        links: d<string>("addressing.links"),
+        rackPrefixLength: d<number>("addressing.rackPrefixLength"),
+        leafLoopbackOffset: d<number>("addressing.leafLoopbackOffset"),
+        linkSlotsPerLeaf: d<number>("addressing.linkSlotsPerLeaf"),
+        externalLinks: d<string>("addressing.externalLinks"),
     },
     kubernetes: {
-        routing: "router-on-host" as const,
-        podCidr: "10.233.64.0/18",
-        serviceCidr: "10.233.0.0/18",
-        blockSize: 26,
-        calicoVersion: "v3.32.0",
-        metallbVersion: "v0.16.2",
-        routerImage: "quay.io/frrouting/frr:8.4.1",
-        speakerAsn: 64999,
+        routing: d<Routing>("kubernetes.routing"),
+        encapsulation: d<CalicoOverlay>("kubernetes.encapsulation"),
+        podCidr: d<string>("kubernetes.podCidr"),
+        serviceCidr: d<string>("kubernetes.serviceCidr"),
+        blockSize: d<number>("kubernetes.blockSize"),
+        calicoVersion: d<string>("kubernetes.calicoVersion"),
+        metallbVersion: d<string>("kubernetes.metallbVersion"),
+        routerImage: d<string>("kubernetes.routerImage"),
+        installUpstream: d<boolean>("kubernetes.installUpstream"),
+        speakerAsn: d<number>("kubernetes.speakerAsn"),
     },
     // BFD 100 ms × 3: a silent failure is detected in 300 ms (FRR's own default, 300 ms × 3, is 900 ms).
-    bgp: { bfd: true, bfdInterval: 100, bfdMultiplier: 3, maximumPaths: 64, keepalive: 1, holdtime: 3 },
-    apply: { convergeTimeout: 60 },
+    bgp: {
+        bfd: d<boolean>("bgp.bfd"),
+        bfdInterval: d<number>("bgp.bfdInterval"),
+        bfdMultiplier: d<number>("bgp.bfdMultiplier"),
+        maximumPaths: d<number>("bgp.maximumPaths"),
+        keepalive: d<number>("bgp.keepalive"),
+        holdtime: d<number>("bgp.holdtime"),
+    },
+    apply: { convergeTimeout: d<number>("apply.convergeTimeout") },
     /** Cumulus convention: a spine's port to leaf N is swpN, a leaf's port to spine M is swp(50+M) (N, M: ordinals, so a zero-based leaf0 is on swp1). */
     ports: { leafUplinkBase: 50 },
     /** calico-bgp: node addresses start at this offset in their rack subnet (leafs take the first ones). */
     nodeAddressOffset: 10,
     /** …and at this one in a rack smaller than a /27 (a pair's leafs take .1 and .2). */
     smallRackNodeAddressOffset: 3,
-    sshPort: 22,
+    sshPort: d<number>("ssh.port"),
+    sshUser: d<string>("ssh.user"),
 };
 
 /** ASNs no device may use: 0, AS_TRANS, documentation (RFC 5398), last ASNs (RFC 7300). */

@@ -10,7 +10,10 @@ const PORT = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
 
 export function checkName(p: Problems, field: string, name: unknown): name is string {
     if (typeof name !== "string" || !NAME.test(name)) {
-        p.add(field, `${JSON.stringify(name)} is not a valid device name (lower-case letters, digits and '-', at most 32, as a hostname)`);
+        p.add(
+            field,
+            `${JSON.stringify(name)} is not a valid device name (lower-case letters, digits and '-', at most 32, as a hostname)`,
+        );
         return false;
     }
     return true;
@@ -40,11 +43,18 @@ export function checkCidr(p: Problems, field: string, text: unknown): Cidr | und
 
 export function checkAddress(p: Problems, field: string, text: unknown): number | undefined {
     const a = parseAddress(text);
-    if (a === undefined) p.add(field, `${JSON.stringify(text)} is not an IPv4 address such as 10.0.0.1`);
+    if (a === undefined)
+        p.add(field, `${JSON.stringify(text)} is not an IPv4 address such as 10.0.0.1`);
     return a;
 }
 
-export function checkInt(p: Problems, field: string, value: unknown, min: number, max: number): number | undefined {
+export function checkInt(
+    p: Problems,
+    field: string,
+    value: unknown,
+    min: number,
+    max: number,
+): number | undefined {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         p.add(field, `${JSON.stringify(value)} must be an integer from ${min} to ${max}`);
         return undefined;
@@ -60,12 +70,19 @@ const VENDOR_PORT = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
  * here; a port on a device bgp-fabric configures must also pass checkLinuxPort
  * (the caller knows the device). Device names hold no ':', so the first one splits.
  */
-export function checkPortRef(p: Problems, field: string, ref: unknown): { device: string; port: string } | undefined {
+export function checkPortRef(
+    p: Problems,
+    field: string,
+    ref: unknown,
+): { device: string; port: string } | undefined {
     const at = typeof ref === "string" ? ref.indexOf(":") : -1;
     const device = at > 0 ? (ref as string).slice(0, at) : "";
     const port = at > 0 ? (ref as string).slice(at + 1) : "";
     if (!device || !VENDOR_PORT.test(port)) {
-        p.add(field, `${JSON.stringify(ref)} must be 'device:port' (e.g. leaf1:swp1; a switch that is not ours keeps its own port names, e.g. leaf1:eth1/1)`);
+        p.add(
+            field,
+            `${JSON.stringify(ref)} must be 'device:port' (e.g. leaf1:swp1; a switch that is not ours keeps its own port names, e.g. leaf1:eth1/1)`,
+        );
         return undefined;
     }
     return { device, port };
@@ -74,7 +91,10 @@ export function checkPortRef(p: Problems, field: string, ref: unknown): { device
 /** A port bgp-fabric configures (on a managed device) must be a Linux interface name. */
 export function checkLinuxPort(p: Problems, field: string, device: string, port: string): boolean {
     if (PORT.test(port)) return true;
-    p.add(field, `'${port}' is not a Linux interface name (up to 15 letters, digits, '_', '.', '-', starting with a letter), and bgp-fabric configures '${device}'; only a managed: false switch keeps its vendor port names`);
+    p.add(
+        field,
+        `'${port}' is not a Linux interface name (up to 15 letters, digits, '_', '.', '-', starting with a letter), and bgp-fabric configures '${device}'; only a managed: false switch keeps its vendor port names`,
+    );
     return false;
 }
 

@@ -28,11 +28,19 @@ export function formatAddress(n: number): string {
 export function cidrProblem(text: unknown): string | undefined {
     if (typeof text !== "string") return "must be a CIDR string such as 10.0.0.0/24";
     const [addr, len, ...rest] = text.split("/");
-    if (rest.length || len === undefined || !/^\d{1,2}$/.test(len) || +len > 32 || parseAddress(addr) === undefined || !IPCIDR.isValidCIDR(text)) {
+    if (
+        rest.length ||
+        len === undefined ||
+        !/^\d{1,2}$/.test(len) ||
+        +len > 32 ||
+        parseAddress(addr) === undefined ||
+        !IPCIDR.isValidCIDR(text)
+    ) {
         return `'${text}' is not an IPv4 CIDR such as 10.0.0.0/24`;
     }
     const c = toCidr(parseAddress(addr)!, +len);
-    if (c.base !== parseAddress(addr)) return `'${text}' has host bits set (did you mean ${formatCidr(c)}?)`;
+    if (c.base !== parseAddress(addr))
+        return `'${text}' has host bits set (did you mean ${formatCidr(c)}?)`;
     return undefined;
 }
 

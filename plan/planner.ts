@@ -1,38 +1,48 @@
 // The planner: stack config in, FabricPlan out. Pure and deterministic — the
-// same config gives a byte-identical plan — and it reports every problem of
-// the config at once (FabricConfigError), before anything is touched.
+// same config gives a byte-identical plan — and it reports the problems of
+// the config (FabricConfigError), each naming its field, before anything is
+// touched.
+//
+// Named stages, each consuming only the valid output of the one before:
+//
+//   validate     every field against the settings table; settings resolved   (validate.ts)
+//   slots        slot, ordinal; unique names, slots, management addresses     (slots.ts)
+//   topology     the cabling: fabric, external and server links, ports        (topology.ts)
+//   addresses    ASNs, loopbacks, racks, node addresses, link /31s; identity  (addresses.ts)
+//   sessions     interfaces, BGP sessions and neighbors: the planned devices  (sessions.ts)
+//   pools        load-balancer pools and VIPs; no two ranges overlap          (pools.ts)
+//   prefix sets  the fabric-wide sets of the routing policy                   (prefix-sets.ts)
+//
+// The check between two stages narrows what goes on: a device with a problem
+// is left out of every later stage (and what refers to it is not reported
+// again), so every stage's output has its fields set. Problems of all stages
+// are reported together at the end, every one naming its field.
 
+import { allocateAddresses } from "./addresses";
 import { FabricConfig } from "./config";
-import { DeviceDraft, allocate, checkUnique, collectDevices } from "./devices";
-import { naturalCompare } from "./fields";
-import { checkConfigKeys } from "./keys";
-import { formatAddress, formatCidr } from "./ipv4";
 import { checkOverlaps, planPools } from "./pools";
+import { planPrefixSets } from "./prefix-sets";
 import { Problems } from "./problems";
-import { resolveSettings } from "./settings";
+import { buildSessions } from "./sessions";
+import { assignSlots } from "./slots";
 import { buildTopology } from "./topology";
-import { FabricPlan, PlannedDevice } from "./types";
+import { FabricPlan } from "./types";
+import { validate } from "./validate";
 
 export function planFabric(config: FabricConfig): FabricPlan {
     const p = new Problems();
-    if (typeof config !== "object" || config === null) {
-        p.add("", "the fabric config is missing");
-        p.throwIfAny();
-    }
-    checkConfigKeys(p, config as unknown as Record<string, unknown>);
-    const s = resolveSettings(p, config);
-    const drafts = collectDevices(p, config, s);
-    const pinnedRacks = allocate(p, s, drafts);
-    const sessions = buildTopology(p, config, s, drafts);
-    checkUnique(p, drafts, s);
-    const speaker = drafts.find((d) => d.asn === s.kubernetes.speakerAsn);
-    if (speaker) p.add("kubernetes.speakerAsn", `${s.kubernetes.speakerAsn} is already the ASN of '${speaker.name}'; the MetalLB speaker needs its own`);
-    const { pools, ranges } = planPools(p, config);
-    checkOverlaps(p, s, [...pinnedRacks, ...ranges]);
+    const valid = validate(p, config);
+    const s = valid.settings;
+    const slotted = assignSlots(p, valid);
+    const topology = buildTopology(p, valid, slotted);
+    const addresses = allocateAddresses(p, s, topology);
+    const { devices, sessions } = buildSessions(s, addresses, topology.cables);
+    const { pools, ranges } = planPools(p, valid.config);
+    checkOverlaps(p, s, [...addresses.pinnedRacks, ...ranges]);
     p.throwIfAny();
-    return {
+    const plan = {
         name: s.name,
-        devices: drafts.map(toDevice),
+        devices,
         sessions,
         pools,
         kubernetes: s.kubernetes,
@@ -45,34 +55,5 @@ export function planFabric(config: FabricConfig): FabricPlan {
         bgp: s.bgp,
         apply: { convergeTimeout: s.convergeTimeout },
     };
-}
-
-function toDevice(d: DeviceDraft): PlannedDevice {
-    const loopback = formatAddress(d.loopback!);
-    const originates = d.role === "external" || (d.role === "node" && d.rackSubnet) ? [] : [`${loopback}/32`];
-    if (d.role === "leaf" && d.rackSubnet) originates.push(formatCidr(d.rackSubnet));
-    const device: PlannedDevice = {
-        name: d.name,
-        role: d.role,
-        ...(d.slot !== undefined ? { slot: d.slot } : {}),
-        ...(d.ordinal !== undefined && d.ordinal !== d.slot ? { ordinal: d.ordinal } : {}),
-        asn: d.asn!,
-        loopback,
-        managed: d.managed,
-        platform: d.platform,
-        ...(d.nodeRole ? { nodeRole: d.nodeRole } : {}),
-        ...(d.mgmt ? { mgmt: stripUndefined(d.mgmt) } : {}),
-        interfaces: [...d.interfaces].sort((x, y) => naturalCompare(x.name, y.name)),
-        neighbors: d.neighbors,
-        ...(d.rackSubnet ? { rackSubnet: formatCidr(d.rackSubnet) } : {}),
-        ...(d.address !== undefined ? { address: formatAddress(d.address) } : {}),
-        ...(d.gateway !== undefined ? { gateway: formatAddress(d.gateway) } : {}),
-        ...(d.bond ? { bond: d.bond } : {}),
-        originates,
-    };
-    return device;
-}
-
-function stripUndefined<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    return { ...plan, prefixSets: planPrefixSets(plan) };
 }

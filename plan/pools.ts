@@ -10,7 +10,10 @@ import { PlannedPool } from "./types";
 
 const VIP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export function planPools(p: Problems, c: FabricConfig): { pools: PlannedPool[]; ranges: [string, Cidr][] } {
+export function planPools(
+    p: Problems,
+    c: FabricConfig,
+): { pools: PlannedPool[]; ranges: [string, Cidr][] } {
     const pools: PlannedPool[] = [];
     const ranges: [string, Cidr][] = [];
     const list = c.loadBalancerPools ?? [];
@@ -22,7 +25,8 @@ export function planPools(p: Problems, c: FabricConfig): { pools: PlannedPool[];
     const vipOwner = new Map<number, string>();
     list.forEach((pool, i) => {
         const field = `loadBalancerPools[${i}]`;
-        if (typeof pool?.name !== "string" || !VIP_NAME.test(pool.name)) return p.add(`${field}.name`, `${JSON.stringify(pool?.name)} is not a valid pool name`);
+        if (typeof pool?.name !== "string" || !VIP_NAME.test(pool.name))
+            return p.add(`${field}.name`, `${JSON.stringify(pool?.name)} is not a valid pool name`);
         if (names.has(pool.name)) p.add(`${field}.name`, `pool '${pool.name}' is declared twice`);
         names.add(pool.name);
         const cidr = checkCidr(p, `${field}.cidr`, pool.cidr);
@@ -32,17 +36,25 @@ export function planPools(p: Problems, c: FabricConfig): { pools: PlannedPool[];
         const vips: Record<string, string> = {};
         for (const [vipName, vip] of Object.entries(pool.vips ?? {})) {
             const vf = `${field}.vips.${vipName}`;
-            if (!VIP_NAME.test(vipName)) p.add(vf, `'${vipName}' is not a valid VIP name (lower-case letters, digits, '-')`);
+            if (!VIP_NAME.test(vipName))
+                p.add(vf, `'${vipName}' is not a valid VIP name (lower-case letters, digits, '-')`);
             const a = checkAddress(p, vf, vip);
             if (a === undefined) continue;
             if (!contains(cidr, a)) p.add(vf, `${vip} is outside its pool ${pool.cidr}`);
-            else if (avoidBuggyIps && ((a & 255) === 0 || (a & 255) === 255)) p.add(vf, `${vip} ends in .0 or .255, which avoidBuggyIps excludes`);
+            else if (avoidBuggyIps && ((a & 255) === 0 || (a & 255) === 255))
+                p.add(vf, `${vip} ends in .0 or .255, which avoidBuggyIps excludes`);
             const owner = vipOwner.get(a);
             if (owner) p.add(vf, `${vip} is already the VIP ${owner}`);
             vipOwner.set(a, `${pool.name}/${vipName}`);
             vips[vipName] = formatAddress(a);
         }
-        pools.push({ name: pool.name, cidr: pool.cidr, vips, avoidBuggyIps, autoAssign: pool.autoAssign ?? true });
+        pools.push({
+            name: pool.name,
+            cidr: pool.cidr,
+            vips,
+            avoidBuggyIps,
+            autoAssign: pool.autoAssign ?? true,
+        });
     });
     return { pools, ranges };
 }
@@ -63,7 +75,10 @@ export function checkOverlaps(p: Problems, s: Settings, poolRanges: [string, Cid
     for (let i = 0; i < present.length; i++) {
         for (let j = 0; j < i; j++) {
             if (overlaps(present[i][1], present[j][1])) {
-                p.add(present[i][0], `${show(s, present[i])} overlaps ${present[j][0]} ${show(s, present[j])}`);
+                p.add(
+                    present[i][0],
+                    `${show(s, present[i])} overlaps ${present[j][0]} ${show(s, present[j])}`,
+                );
             }
         }
     }

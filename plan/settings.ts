@@ -1,11 +1,23 @@
-// Fabric-wide settings: the config's top-level knobs, checked and with
-// RFC 7938 defaults filled in. Address ranges stay parsed for allocation.
+// Fabric-wide settings: the config's top-level knobs, checked against the
+// settings table (plan/settings-table.ts: type, range) and with its defaults
+// (RFC 7938) filled in where absent or refused. Address ranges stay parsed for
+// allocation.
 
-import { FabricConfig } from "./config";
+import { FabricConfig, KubernetesConfig } from "./config";
 import { DEFAULTS, UPSTREAM_MANIFESTS } from "./defaults";
 import { checkAsn, checkCidr, checkInt } from "./fields";
 import { Cidr, formatCidr, parseAddress, toCidr } from "./ipv4";
 import { Problems } from "./problems";
+import {
+    ENCAPSULATION_VALUES,
+    NUMBERING_VALUES,
+    PATTERNS,
+    ROUTING_VALUES,
+    defaultOf,
+    keysOf,
+    rangeOf,
+    setting,
+} from "./settings-table";
 import { CalicoOverlay, PlannedKubernetes, Routing } from "./types";
 
 export interface Settings {
@@ -31,145 +43,296 @@ export interface Settings {
     podCidr?: Cidr;
     serviceCidr?: Cidr;
     kubernetes: PlannedKubernetes;
-    bgp: { bfd: boolean; bfdInterval: number; bfdMultiplier: number; maximumPaths: number; keepalive: number; holdtime: number };
+    bgp: {
+        bfd: boolean;
+        bfdInterval: number;
+        bfdMultiplier: number;
+        maximumPaths: number;
+        keepalive: number;
+        holdtime: number;
+        gracefulRestart: boolean;
+        gracefulRestartTime: number;
+        maximumPrefixHeadroom: number;
+        maximumPrefixMinimum: number;
+        maximumPrefixRestart: number;
+    };
     convergeTimeout: number;
     /** The config text of each range, for the plan and for messages. */
     text: Record<string, string>;
 }
 
+type Block = Record<string, unknown>;
+
+/** The value at a dotted path of the config (`bgp.maximumPaths`); a block that is no object has none. */
+function valueAt(c: FabricConfig, key: string): unknown {
+    let v: unknown = c;
+    for (const part of key.split(".")) v = isObject(v) ? v[part] : undefined;
+    return v;
+}
+
+function isObject(v: unknown): v is Block {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** An integer setting: its value within the table's range, else the table's default (the problem recorded). */
+function intSetting(p: Problems, c: FabricConfig, key: string): number {
+    const v = valueAt(c, key);
+    const fallback = defaultOf<number>(key);
+    if (v === undefined) return fallback;
+    const [min, max] = rangeOf(key);
+    return checkInt(p, key, v, min, max) ?? fallback;
+}
+
+/** A boolean setting, else the table's default. */
+function boolSetting(p: Problems, c: FabricConfig, key: string): boolean {
+    const v = valueAt(c, key);
+    if (v === undefined) return defaultOf<boolean>(key);
+    if (typeof v !== "boolean") {
+        p.add(key, "must be true or false");
+        return defaultOf<boolean>(key);
+    }
+    return v;
+}
+
+/** A string setting (a version, an image, a path), else the table's default if it has one. */
+function stringSetting(p: Problems, c: FabricConfig, key: string): string | undefined {
+    const v = valueAt(c, key);
+    if (v === undefined) return setting(key).default as string | undefined;
+    if (typeof v !== "string") {
+        p.add(key, `${JSON.stringify(v)} must be a string`);
+        return setting(key).default as string | undefined;
+    }
+    return v;
+}
+
+/** An ASN setting, else the table's default. */
+function asnSetting(p: Problems, c: FabricConfig, key: string): number {
+    const v = valueAt(c, key);
+    return v === undefined
+        ? defaultOf<number>(key)
+        : (checkAsn(p, key, v) ?? defaultOf<number>(key));
+}
+
+/** The fabric-wide blocks that must be objects when present. */
+const BLOCKS = ["asn", "addressing", "kubernetes", "bgp", "apply", "ssh"] as const;
+
 export function resolveSettings(p: Problems, c: FabricConfig): Settings {
-    const asn = c.asn ?? {};
-    const a = c.addressing ?? {};
-    const k = c.kubernetes ?? {};
-    const b = c.bgp ?? {};
-    if (typeof c.name !== "string" || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(c.name)) {
-        p.add("name", `${JSON.stringify(c.name)} must be a short lower-case name (letters, digits, '-')`);
+    for (const block of BLOCKS) {
+        const v = (c as unknown as Block)[block];
+        if (v !== undefined && !isObject(v))
+            p.add(block, `must be an object of keys (${keysOf(block).join(", ")})`);
     }
-
-    let spineAsn: number | "unique" = DEFAULTS.asn.spine;
-    if (asn.spine === "unique") spineAsn = "unique";
-    else if (asn.spine !== undefined) spineAsn = checkAsn(p, "asn.spine", asn.spine) ?? DEFAULTS.asn.spine;
-    const base = (key: "spineBase" | "leafBase" | "nodeBase") =>
-        asn[key] === undefined ? DEFAULTS.asn[key] : checkAsn(p, `asn.${key}`, asn[key]) ?? DEFAULTS.asn[key];
-
-    const text: Record<string, string> = {
-        "addressing.loopbacks": a.loopbacks ?? DEFAULTS.addressing.loopbacks,
-        "addressing.nodeLoopbacks": a.nodeLoopbacks ?? DEFAULTS.addressing.nodeLoopbacks,
-        "addressing.links": a.links ?? DEFAULTS.addressing.links,
-        "addressing.externalLinks": a.externalLinks ?? DEFAULTS.addressing.externalLinks,
-        "kubernetes.podCidr": k.podCidr ?? DEFAULTS.kubernetes.podCidr,
-        "kubernetes.serviceCidr": k.serviceCidr ?? DEFAULTS.kubernetes.serviceCidr,
+    if (typeof c.name !== "string" || !new RegExp(PATTERNS.fabricName).test(c.name)) {
+        p.add(
+            "name",
+            `${JSON.stringify(c.name)} must be a short lower-case name (letters, digits, '-')`,
+        );
+    }
+    const text = rangeTexts(c);
+    const range = (key: string) =>
+        text[key] === undefined ? undefined : checkCidr(p, key, text[key]);
+    const kubernetes = resolveKubernetes(p, c, text, range);
+    const racks = resolveRacks(p, c, text);
+    boolSetting(p, c, "apply.devices"); // read by the program (stacks/program.ts), checked here
+    return {
+        name: c.name,
+        ...resolveAsns(p, c),
+        loopbacks: range("addressing.loopbacks"),
+        nodeLoopbacks: range("addressing.nodeLoopbacks"),
+        links: text["addressing.links"] === "unnumbered" ? undefined : range("addressing.links"),
+        ...racks,
+        zeroBased: resolveNumbering(p, c.numbering),
+        leafLoopbackOffset: intSetting(p, c, "addressing.leafLoopbackOffset"),
+        linkSlotsPerLeaf: intSetting(p, c, "addressing.linkSlotsPerLeaf"),
+        externalLinks: (c.externalRouters ?? []).length
+            ? range("addressing.externalLinks")
+            : undefined,
+        routing: kubernetes.routing,
+        podCidr: kubernetes.podCidr,
+        serviceCidr: range("kubernetes.serviceCidr"),
+        kubernetes: kubernetes.planned,
+        bgp: resolveBgp(p, c),
+        convergeTimeout: intSetting(p, c, "apply.convergeTimeout"),
+        text,
     };
-    if (a.rackSubnets !== undefined) text["addressing.rackSubnets"] = a.rackSubnets;
-    const range = (key: string) => (text[key] === undefined ? undefined : checkCidr(p, key, text[key]));
+}
 
+/** The config text of every range (the table's default where absent), for the plan and for messages. */
+function rangeTexts(c: FabricConfig): Record<string, string> {
+    const text: Record<string, string> = {};
+    const keys = [
+        "addressing.loopbacks",
+        "addressing.nodeLoopbacks",
+        "addressing.links",
+        "addressing.externalLinks",
+    ];
+    for (const key of [...keys, "kubernetes.podCidr", "kubernetes.serviceCidr"]) {
+        text[key] = (valueAt(c, key) as string | undefined) ?? defaultOf<string>(key);
+    }
+    const racks = valueAt(c, "addressing.rackSubnets") as string | undefined;
+    if (racks !== undefined) text["addressing.rackSubnets"] = racks;
+    return text;
+}
+
+function resolveAsns(
+    p: Problems,
+    c: FabricConfig,
+): Pick<Settings, "spineAsn" | "spineBase" | "leafBase" | "nodeBase"> {
+    const spine = valueAt(c, "asn.spine");
+    const spineAsn: number | "unique" =
+        spine === "unique" ? "unique" : asnSetting(p, c, "asn.spine");
+    return {
+        spineAsn,
+        spineBase: asnSetting(p, c, "asn.spineBase"),
+        leafBase: asnSetting(p, c, "asn.leafBase"),
+        nodeBase: asnSetting(p, c, "asn.nodeBase"),
+    };
+}
+
+function resolveKubernetes(
+    p: Problems,
+    c: FabricConfig,
+    text: Record<string, string>,
+    range: (key: string) => Cidr | undefined,
+): { routing: Routing; podCidr?: Cidr; planned: PlannedKubernetes } {
+    const k: KubernetesConfig = isObject(c.kubernetes) ? c.kubernetes : {};
     const routing = k.routing ?? DEFAULTS.kubernetes.routing;
-    if (routing !== "router-on-host" && routing !== "calico-bgp" && routing !== "metallb-bgp") {
-        p.add("kubernetes.routing", `${JSON.stringify(routing)} must be router-on-host, calico-bgp or metallb-bgp`);
+    if (!(ROUTING_VALUES as readonly unknown[]).includes(routing)) {
+        p.add("kubernetes.routing", `${JSON.stringify(routing)} must be ${oneOf(ROUTING_VALUES)}`);
     }
-    const mode: Routing = routing === "calico-bgp" || routing === "metallb-bgp" ? routing : "router-on-host";
-    // metallb-bgp: MetalLB owns the BGP sessions, so Calico runs without BGP and needs an overlay (IPIP needs BGP).
-    let encapsulation: CalicoOverlay | undefined;
-    if (mode === "metallb-bgp") {
-        const e = k.encapsulation ?? "VXLAN";
-        if (e !== "VXLAN" && e !== "VXLANCrossSubnet") p.add("kubernetes.encapsulation", `${JSON.stringify(e)} must be VXLAN or VXLANCrossSubnet (metallb-bgp: Calico runs without BGP; IPIP and None need it)`);
-        else encapsulation = e;
-    } else if (k.encapsulation !== undefined) {
-        p.add("kubernetes.encapsulation", `is only for kubernetes.routing: metallb-bgp (in ${mode} Calico's pod routes travel in BGP, unencapsulated)`);
-    }
+    const mode: Routing =
+        routing === "calico-bgp" || routing === "metallb-bgp" ? routing : "router-on-host";
+    const encapsulation = resolveEncapsulation(p, k, mode);
     const podCidr = range("kubernetes.podCidr");
-    const blockSize = k.blockSize === undefined ? DEFAULTS.kubernetes.blockSize : checkInt(p, "kubernetes.blockSize", k.blockSize, 20, 32);
-    if (podCidr && blockSize !== undefined && blockSize < podCidr.length) {
-        p.add("kubernetes.blockSize", `${blockSize} is larger than the pod CIDR ${text["kubernetes.podCidr"]} itself`);
+    const before = p.errors.length;
+    const blockSize = intSetting(p, c, "kubernetes.blockSize");
+    if (podCidr && p.errors.length === before && blockSize < podCidr.length) {
+        p.add(
+            "kubernetes.blockSize",
+            `${blockSize} is larger than the pod CIDR ${text["kubernetes.podCidr"]} itself`,
+        );
     }
+    const calicoVersion = stringSetting(p, c, "kubernetes.calicoVersion")!;
+    const metallbVersion = stringSetting(p, c, "kubernetes.metallbVersion")!;
+    const planned: PlannedKubernetes = {
+        routing: mode,
+        podCidr: text["kubernetes.podCidr"],
+        serviceCidr: text["kubernetes.serviceCidr"],
+        blockSize,
+        calicoVersion,
+        metallbVersion,
+        routerImage: stringSetting(p, c, "kubernetes.routerImage")!,
+        calicoManifest:
+            stringSetting(p, c, "kubernetes.calicoManifest") ??
+            UPSTREAM_MANIFESTS.calico(calicoVersion),
+        metallbManifest:
+            stringSetting(p, c, "kubernetes.metallbManifest") ??
+            UPSTREAM_MANIFESTS.metallb(metallbVersion),
+        installUpstream: boolSetting(p, c, "kubernetes.installUpstream"),
+        speakerAsn: asnSetting(p, c, "kubernetes.speakerAsn"),
+        calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
+        ...(encapsulation ? { calicoEncapsulation: encapsulation } : {}),
+    };
+    return { routing: mode, podCidr, planned };
+}
 
-    const links = text["addressing.links"] === "unnumbered" ? undefined : range("addressing.links");
-    const rackPrefixLength =
-        a.rackPrefixLength === undefined ? DEFAULTS.addressing.rackPrefixLength : checkInt(p, "addressing.rackPrefixLength", a.rackPrefixLength, 16, 29) ?? 24;
+/** metallb-bgp: MetalLB owns the BGP sessions, so Calico runs without BGP and needs an overlay (IPIP needs BGP). */
+function resolveEncapsulation(
+    p: Problems,
+    k: KubernetesConfig,
+    mode: Routing,
+): CalicoOverlay | undefined {
+    if (mode !== "metallb-bgp") {
+        if (k.encapsulation !== undefined) {
+            p.add(
+                "kubernetes.encapsulation",
+                `is only for kubernetes.routing: metallb-bgp (in ${mode} Calico's pod routes travel in BGP, unencapsulated)`,
+            );
+        }
+        return undefined;
+    }
+    const e = k.encapsulation ?? DEFAULTS.kubernetes.encapsulation;
+    if ((ENCAPSULATION_VALUES as readonly unknown[]).includes(e)) return e;
+    const why = "(metallb-bgp: Calico runs without BGP; IPIP and None need it)";
+    p.add(
+        "kubernetes.encapsulation",
+        `${JSON.stringify(e)} must be ${oneOf(ENCAPSULATION_VALUES)} ${why}`,
+    );
+    return undefined;
+}
+
+/** The rack pool, where carving starts inside it, and the length of each rack. */
+function resolveRacks(
+    p: Problems,
+    c: FabricConfig,
+    text: Record<string, string>,
+): Pick<Settings, "rackSubnets" | "rackStart" | "rackPrefixLength"> {
+    const rackPrefixLength = intSetting(p, c, "addressing.rackPrefixLength");
     const rackText = text["addressing.rackSubnets"];
     // rackSubnets may name a start address inside its prefix: carving begins there.
-    const rackSubnets = rackText === undefined ? undefined : checkCidr(p, "addressing.rackSubnets", alignedText(rackText));
+    const rackSubnets =
+        rackText === undefined
+            ? undefined
+            : checkCidr(p, "addressing.rackSubnets", alignedText(rackText));
     const rackStart = rackSubnets ? parseAddress(rackText!.split("/")[0]) : undefined;
     if (rackSubnets && rackStart !== undefined && rackStart % 2 ** (32 - rackPrefixLength) !== 0) {
-        p.add("addressing.rackSubnets", `${rackText} must start on a /${rackPrefixLength} boundary (addressing.rackPrefixLength)`);
+        p.add(
+            "addressing.rackSubnets",
+            `${rackText} must start on a /${rackPrefixLength} boundary (addressing.rackPrefixLength)`,
+        );
     }
     if (rackSubnets && rackSubnets.length > rackPrefixLength) {
         p.add(
             "addressing.rackSubnets",
-            `${text["addressing.rackSubnets"]} is smaller than one rack subnet (/${rackPrefixLength}); set addressing.rackPrefixLength, or pin rackSubnet on the leafs and leave addressing.rackSubnets out`,
+            `${rackText} is smaller than one rack subnet (/${rackPrefixLength}); set addressing.rackPrefixLength, ` +
+                "or pin rackSubnet on the leafs and leave addressing.rackSubnets out",
         );
     }
+    return { rackSubnets, rackStart, rackPrefixLength };
+}
 
-    const keepalive = b.keepalive === undefined ? DEFAULTS.bgp.keepalive : checkInt(p, "bgp.keepalive", b.keepalive, 1, 3600) ?? 1;
-    const holdtime = b.holdtime === undefined ? DEFAULTS.bgp.holdtime : checkInt(p, "bgp.holdtime", b.holdtime, 3, 65535) ?? 3;
-    if (holdtime < 3 * keepalive) p.add("bgp.holdtime", `${holdtime} must be at least 3 × keepalive (${keepalive})`);
-    if (b.bfd !== undefined && typeof b.bfd !== "boolean") p.add("bgp.bfd", "must be true or false");
-
-    const spineBase = base("spineBase");
-    const leafBase = base("leafBase");
-    const nodeBase = base("nodeBase");
+function resolveBgp(p: Problems, c: FabricConfig): Settings["bgp"] {
+    const keepalive = intSetting(p, c, "bgp.keepalive");
+    const holdtime = intSetting(p, c, "bgp.holdtime");
+    if (holdtime < 3 * keepalive)
+        p.add("bgp.holdtime", `${holdtime} must be at least 3 × keepalive (${keepalive})`);
     return {
-        name: c.name,
-        spineAsn,
-        spineBase,
-        leafBase,
-        nodeBase,
-        loopbacks: range("addressing.loopbacks"),
-        nodeLoopbacks: range("addressing.nodeLoopbacks"),
-        links,
-        rackSubnets,
-        rackStart,
-        rackPrefixLength,
-        zeroBased: resolveNumbering(p, c.numbering),
-        leafLoopbackOffset:
-            a.leafLoopbackOffset === undefined
-                ? DEFAULTS.addressing.leafLoopbackOffset
-                : checkInt(p, "addressing.leafLoopbackOffset", a.leafLoopbackOffset, 1, 1 << 24) ?? 100,
-        linkSlotsPerLeaf:
-            a.linkSlotsPerLeaf === undefined ? DEFAULTS.addressing.linkSlotsPerLeaf : checkInt(p, "addressing.linkSlotsPerLeaf", a.linkSlotsPerLeaf, 1, 1024) ?? 16,
-        externalLinks: (c.externalRouters ?? []).length ? range("addressing.externalLinks") : undefined,
-        routing: mode,
-        podCidr,
-        serviceCidr: range("kubernetes.serviceCidr"),
-        kubernetes: {
-            routing: mode,
-            podCidr: text["kubernetes.podCidr"],
-            serviceCidr: text["kubernetes.serviceCidr"],
-            blockSize: blockSize ?? DEFAULTS.kubernetes.blockSize,
-            calicoVersion: k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion,
-            metallbVersion: k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion,
-            routerImage: k.routerImage ?? DEFAULTS.kubernetes.routerImage,
-            calicoManifest: k.calicoManifest ?? UPSTREAM_MANIFESTS.calico(k.calicoVersion ?? DEFAULTS.kubernetes.calicoVersion),
-            metallbManifest: k.metallbManifest ?? UPSTREAM_MANIFESTS.metallb(k.metallbVersion ?? DEFAULTS.kubernetes.metallbVersion),
-            installUpstream: k.installUpstream ?? true,
-            speakerAsn: k.speakerAsn === undefined ? DEFAULTS.kubernetes.speakerAsn : checkAsn(p, "kubernetes.speakerAsn", k.speakerAsn) ?? DEFAULTS.kubernetes.speakerAsn,
-            calicoListenPort: routing === "calico-bgp" ? 179 : 1179,
-            ...(encapsulation ? { calicoEncapsulation: encapsulation } : {}),
-        },
-        bgp: {
-            bfd: b.bfd ?? DEFAULTS.bgp.bfd,
-            bfdInterval: b.bfdInterval === undefined ? DEFAULTS.bgp.bfdInterval : checkInt(p, "bgp.bfdInterval", b.bfdInterval, 10, 60000) ?? 100,
-            bfdMultiplier: b.bfdMultiplier === undefined ? DEFAULTS.bgp.bfdMultiplier : checkInt(p, "bgp.bfdMultiplier", b.bfdMultiplier, 2, 255) ?? 3,
-            maximumPaths: b.maximumPaths === undefined ? DEFAULTS.bgp.maximumPaths : checkInt(p, "bgp.maximumPaths", b.maximumPaths, 1, 256) ?? 64,
-            keepalive,
-            holdtime,
-        },
-        convergeTimeout:
-            c.apply?.convergeTimeout === undefined
-                ? DEFAULTS.apply.convergeTimeout
-                : checkInt(p, "apply.convergeTimeout", c.apply.convergeTimeout, 1, 3600) ?? 60,
-        text,
+        bfd: boolSetting(p, c, "bgp.bfd"),
+        bfdInterval: intSetting(p, c, "bgp.bfdInterval"),
+        bfdMultiplier: intSetting(p, c, "bgp.bfdMultiplier"),
+        maximumPaths: intSetting(p, c, "bgp.maximumPaths"),
+        keepalive,
+        holdtime,
+        gracefulRestart: boolSetting(p, c, "bgp.gracefulRestart"),
+        gracefulRestartTime: intSetting(p, c, "bgp.gracefulRestartTime"),
+        maximumPrefixHeadroom: intSetting(p, c, "bgp.maximumPrefixHeadroom"),
+        maximumPrefixMinimum: intSetting(p, c, "bgp.maximumPrefixMinimum"),
+        maximumPrefixRestart: intSetting(p, c, "bgp.maximumPrefixRestart"),
     };
+}
+
+/** `a, b or c`: the values an enum takes, for messages. */
+export function oneOf(values: readonly string[]): string {
+    return values.length < 2
+        ? values.join("")
+        : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
 }
 
 /** `10.0.100.0/17` → `10.0.0.0/17`; anything malformed is returned as is for checkCidr to report. */
 function alignedText(text: string): string {
     const [addr, len] = String(text).split("/");
     const a = parseAddress(addr);
-    return a === undefined || !/^\d{1,2}$/.test(len ?? "") || +len > 32 ? text : formatCidr(toCidr(a, +len));
+    return a === undefined || !/^\d{1,2}$/.test(len ?? "") || +len > 32
+        ? text
+        : formatCidr(toCidr(a, +len));
 }
 
-const NUMBERING_ROLES = { spines: "spine", leafs: "leaf", nodes: "node", externalRouters: "external" } as const;
+const NUMBERING_ROLES = {
+    spines: "spine",
+    leafs: "leaf",
+    nodes: "node",
+    externalRouters: "external",
+} as const;
 
 /** `fabric:numbering`: `one-based` (default), `zero-based`, or per device list (`{ spines: zero-based }`). */
 function resolveNumbering(p: Problems, n: FabricConfig["numbering"]): Settings["zeroBased"] {
@@ -177,7 +340,7 @@ function resolveNumbering(p: Problems, n: FabricConfig["numbering"]): Settings["
     const mode = (field: string, v: unknown): boolean => {
         if (v === undefined || v === "one-based") return false;
         if (v === "zero-based") return true;
-        p.add(field, `${JSON.stringify(v)} must be one-based or zero-based`);
+        p.add(field, `${JSON.stringify(v)} must be ${oneOf(NUMBERING_VALUES)}`);
         return false;
     };
     if (n === undefined) return out;

@@ -14,11 +14,16 @@ export function formatPlanTable(plan: FabricPlan): string {
         d.role + (d.managed ? "" : " (unmanaged)"),
         String(d.asn),
         d.loopback,
-        (d.address ? `${d.address} in ${d.rackSubnet}` : d.rackSubnet ?? "") + (d.gateway ? ` gw ${d.gateway}` : ""),
+        (d.address ? `${d.address} in ${d.rackSubnet}` : (d.rackSubnet ?? "")) +
+            (d.gateway ? ` gw ${d.gateway}` : ""),
         bonded(
             d,
             d.interfaces
-                .filter((i) => (d.role === "leaf" ? i.kind === "fabric" : d.role === "node" || d.role === "external"))
+                .filter((i) =>
+                    d.role === "leaf"
+                        ? i.kind === "fabric"
+                        : d.role === "node" || d.role === "external",
+                )
                 .map((i) => `${i.name}→${i.peer.device}:${i.peer.port}`)
                 .join(" "),
         ),
@@ -26,10 +31,15 @@ export function formatPlanTable(plan: FabricPlan): string {
     lines.push(...columns([["DEVICE", "ROLE", "ASN", "LOOPBACK", "RACK", "UPLINKS"], ...rows]), "");
     lines.push(`SESSIONS (${plan.sessions.length})`);
     const end = (e: SessionEnd) => `${e.device} ${e.address ?? e.interface} AS${e.asn}`;
-    lines.push(...columns(plan.sessions.map((s) => [end(s.a), "↔", end(s.b), s.kind, s.bfd ? "bfd" : ""])), "");
+    lines.push(
+        ...columns(plan.sessions.map((s) => [end(s.a), "↔", end(s.b), s.kind, s.bfd ? "bfd" : ""])),
+        "",
+    );
     lines.push(`POOLS (${plan.pools.length})`);
     for (const p of plan.pools) {
-        const vips = Object.entries(p.vips).map(([n, v]) => `${n}=${v}`).join(" ");
+        const vips = Object.entries(p.vips)
+            .map(([n, v]) => `${n}=${v}`)
+            .join(" ");
         lines.push(`${p.name} ${p.cidr}${vips ? "  " + vips : ""}`);
     }
     lines.push(
@@ -46,5 +56,10 @@ function bonded(d: FabricPlan["devices"][number], uplinks: string): string {
 
 function columns(rows: string[][]): string[] {
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];
-    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd());
+    return rows.map((r) =>
+        r
+            .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd(),
+    );
 }

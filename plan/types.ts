@@ -44,6 +44,8 @@ export interface PlannedNeighbor {
     address?: string;
     bfd: boolean;
     sessionId: string;
+    /** A leaf's session with a node: how many prefixes the node may announce, and the limit (plan/protections.ts). */
+    maximumPrefix?: { prefixes: number; limit: number };
 }
 
 export interface PlannedDevice {
@@ -140,8 +142,39 @@ export interface FabricPlan {
         links: string;
         rackSubnets?: string;
     };
-    bgp: { bfd: boolean; bfdInterval: number; bfdMultiplier: number; maximumPaths: number; keepalive: number; holdtime: number };
+    bgp: {
+        bfd: boolean;
+        bfdInterval: number;
+        bfdMultiplier: number;
+        maximumPaths: number;
+        keepalive: number;
+        holdtime: number;
+        /** Graceful restart (RFC 4724) on switches and node routers, and its restart time in seconds. */
+        gracefulRestart: boolean;
+        gracefulRestartTime: number;
+        /** Leaf side of a node session: limit = what the node may announce × headroom %, at least the minimum. */
+        maximumPrefixHeadroom: number;
+        maximumPrefixMinimum: number;
+        /** Minutes a session that exceeded its limit stays down before it retries. */
+        maximumPrefixRestart: number;
+    };
     apply: { convergeTimeout: number };
+    /** The fabric-wide prefix sets of the routing policy (plan/prefix-sets.ts): the same for every device. */
+    prefixSets: PlannedPrefixSets;
+}
+
+/** Prefix-list entries (`10.1.3.0/24 ge 32`) and AS-path regexes every device's policy is written from. */
+export interface PlannedPrefixSets {
+    /** What the fabric carries and shows the outside: loopbacks, racks, external links, pod blocks, VIPs. */
+    fabric: string[];
+    /** The fabric's own address space in any length, refused from outside. */
+    ownSpace: string[];
+    /** Pod routes a node announces: Calico's IPAM blocks, never single pod /32s. */
+    podBlocks: string[];
+    /** Service VIPs: /32s inside the pools (calico-bgp: the pool prefix too). */
+    vips: string[];
+    /** AS paths of routes learned from an external router (its ASN anywhere in the path). */
+    externalAsPaths: string[];
 }
 
 /** One problem in the config, naming the exact field (`fabric:leafs[2].asn`). */

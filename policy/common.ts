@@ -2,11 +2,20 @@
 // does not apply to a stack without a Fabric says so, and a plan that cannot
 // be had is one violation rather than a crash.
 
-import { PolicyResource, ReportViolation, StackValidation, StackValidationArgs } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ReportViolation,
+    StackValidation,
+    StackValidationArgs,
+} from "@pulumi/policy";
 import { PlannedDevice } from "../plan";
-import { FabricView, NoPlanError, TYPES, fabricViews } from "./stack-view";
+import { FabricView, NoPlanError, TYPES, deviceName, fabricViews } from "./stack-view";
 
-export type FabricCheck = (view: FabricView, args: StackValidationArgs, report: ReportViolation) => void;
+export type FabricCheck = (
+    view: FabricView,
+    args: StackValidationArgs,
+    report: ReportViolation,
+) => void;
 
 export function fabricStackPolicy(check: FabricCheck): StackValidation {
     return (args, report) => {
@@ -22,13 +31,19 @@ export function fabricStackPolicy(check: FabricCheck): StackValidation {
     };
 }
 
-const COMPONENT_OF_ROLE: Record<string, string> = { spine: TYPES.spine, leaf: TYPES.leaf, node: TYPES.node };
+const COMPONENT_OF_ROLE: Record<string, string> = {
+    spine: TYPES.spine,
+    leaf: TYPES.leaf,
+    node: TYPES.node,
+};
 
 /** The URN to pin a device's violation on: its Spine/Leaf/K8sNode component, else the Fabric. */
 export function deviceUrn(view: FabricView, device: string): string {
     const d = view.plan.devices.find((x) => x.name === device);
     const type = d ? COMPONENT_OF_ROLE[d.role] : undefined;
-    const r = type ? view.resources.find((x: PolicyResource) => x.type === type && x.name === device) : undefined;
+    const r = type
+        ? view.resources.find((x: PolicyResource) => x.type === type && deviceName(x) === device)
+        : undefined;
     return r?.urn ?? view.fabric.urn;
 }
 
@@ -39,5 +54,7 @@ export function describeDevice(d: PlannedDevice): string {
 
 /** `a, b and c`. */
 export function list(items: string[]): string {
-    return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+    return items.length <= 1
+        ? items.join("")
+        : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }

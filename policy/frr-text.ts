@@ -1,18 +1,15 @@
 // Reading the FRR configuration a stack actually deploys: the frr.conf inside
-// a switch's safe-apply script (render/apply-script.ts writes it as a quoted
-// heredoc) and the `router bgp` block of any frr.conf. Only what the policies
-// need: the ASN, the router-id, multipath-relax, neighbors and peer-groups.
+// a switch's safe-apply script (where its platform's driver says it is:
+// render/platforms/<name>.ts frrText) and the `router bgp` block of any
+// frr.conf. Only what the policies need: the ASN, the router-id,
+// multipath-relax, neighbors and peer-groups.
 
-/** The heredoc delimiter render/apply-script.ts writes frr.conf with (FRR_EOF there). */
-export const FRR_HEREDOC = "BGP_FABRIC_FRR_CONF";
+import { Platform } from "../plan";
+import { driverFor } from "../render/platforms";
 
-/** The frr.conf carried by a safe-apply script, or undefined when the text has none. */
-export function frrConfOf(script: string): string | undefined {
-    const start = script.indexOf(`<<'${FRR_HEREDOC}'\n`);
-    if (start < 0) return undefined;
-    const body = script.slice(start + FRR_HEREDOC.length + 5);
-    const end = body.search(new RegExp(`^${FRR_HEREDOC}$`, "m"));
-    return end < 0 ? undefined : body.slice(0, end);
+/** The frr.conf carried by a safe-apply script of the platform; undefined when it has none. */
+export function frrConfOf(script: string, platform: Platform = "frr"): string | undefined {
+    return driverFor(platform).frrText(script);
 }
 
 export interface FrrNeighbor {
@@ -61,14 +58,19 @@ export function parseFrrBgp(conf: string): FrrBgp | undefined {
         let m: RegExpExecArray | null;
         if ((m = /^bgp router-id (\S+)$/.exec(line))) bgp.routerId = m[1];
         else if (line === "bgp bestpath as-path multipath-relax") bgp.multipathRelax = true;
-        else if ((m = /^bgp listen range (\S+) peer-group (\S+)$/.exec(line))) bgp.listenRanges.push({ prefix: m[1], group: m[2] });
-        else if ((m = /^neighbor (\S+) peer-group$/.exec(line))) bgp.groups.set(m[1], bgp.groups.get(m[1]) ?? {});
-        else if ((m = /^neighbor (\S+) interface(?: peer-group (\S+)| remote-as (\S+))?$/.exec(line))) {
+        else if ((m = /^bgp listen range (\S+) peer-group (\S+)$/.exec(line)))
+            bgp.listenRanges.push({ prefix: m[1], group: m[2] });
+        else if ((m = /^neighbor (\S+) peer-group$/.exec(line)))
+            bgp.groups.set(m[1], bgp.groups.get(m[1]) ?? {});
+        else if (
+            (m = /^neighbor (\S+) interface(?: peer-group (\S+)| remote-as (\S+))?$/.exec(line))
+        ) {
             const n = neighbor(m[1]);
             n.unnumbered = true;
             if (m[2]) n.peerGroup = m[2];
             if (m[3]) n.remoteAs = m[3];
-        } else if ((m = /^neighbor (\S+) peer-group (\S+)$/.exec(line))) neighbor(m[1]).peerGroup = m[2];
+        } else if ((m = /^neighbor (\S+) peer-group (\S+)$/.exec(line)))
+            neighbor(m[1]).peerGroup = m[2];
         else if ((m = /^neighbor (\S+) remote-as (\S+)$/.exec(line))) {
             if (bgp.groups.has(m[1])) bgp.groups.get(m[1])!.remoteAs = m[2];
             else neighbor(m[1]).remoteAs = m[2];

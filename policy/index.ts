@@ -10,7 +10,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("bgp-fabric", {
-    description: "Refuses an unsafe bgp-fabric: ASNs and router-ids, address ranges, BGP sessions, VIPs, SSH, the router DaemonSet, secrets.",
+    description:
+        "Refuses an unsafe bgp-fabric: ASNs and router-ids, address ranges, BGP sessions, VIPs, SSH, the router DaemonSet, secrets.",
     displayName: "bgp-fabric",
     enforcementLevel: "mandatory",
     tags: ["bgp", "network", "kubernetes"],

@@ -12,7 +12,19 @@ import { oneSpeakerPerRouter } from "./policies/speakers";
 import { sshHostKeyPinned, sshKeysOnly } from "./policies/ssh";
 import { vipsInPools } from "./policies/vips";
 
-export { asnRanges, asnRouterIdUnique, bgpMultipathRelax, bgpSessionsAgree, noPlaintextSecrets, oneSpeakerPerRouter, prefixesDisjoint, routerDaemonSet, sshHostKeyPinned, sshKeysOnly, vipsInPools };
+export {
+    asnRanges,
+    asnRouterIdUnique,
+    bgpMultipathRelax,
+    bgpSessionsAgree,
+    noPlaintextSecrets,
+    oneSpeakerPerRouter,
+    prefixesDisjoint,
+    routerDaemonSet,
+    sshHostKeyPinned,
+    sshKeysOnly,
+    vipsInPools,
+};
 
 export const policies: Policies = [
     asnRouterIdUnique,

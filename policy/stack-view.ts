@@ -3,30 +3,26 @@
 // stack actually registers (the Fabric component's outputs, the FRR text in
 // every switch command and in the router ConfigMap, the Kubernetes objects).
 //
-// Where the plan comes from, in order:
-//  1. a `plan` output of the Fabric component, if the program registers one
-//     (the plan the program used, read back: nothing is computed twice);
-//  2. otherwise the stack's own `fabric:*` config, read with the program's
-//     own reader (stacks/config.ts) and planned with plan/planFabric. The
-//     engine hands a policy pack the stack's config (PULUMI_CONFIG, the same
-//     way it hands it to the program), and the planner is pure, so this is
-//     the plan the program computed, byte for byte.
+// The plan comes from the stack's own `fabric:*` config, read with the
+// program's own reader (stacks/config.ts) and planned with plan/planFabric.
+// The engine hands a policy pack the stack's config (PULUMI_CONFIG, the same
+// way it hands it to the program), and the planner is pure, so this is the
+// plan the program computed, byte for byte. (The Fabric does not register the
+// plan as an output: at 1,000 devices that one output cost the engine 250 MB
+// and 2.5 s of every preview, BENCHMARKS.md §5.)
 // The checks then prefer what the stack registered (Fabric outputs, rendered
 // text) over the plan: the policy pack judges what would be deployed.
 
 import { PolicyResource } from "@pulumi/policy";
 import { FabricConfigError, FabricPlan, PlannedSession, planFabric } from "../plan";
 import { ROUTER_NAME, ROUTER_NAMESPACE, nodeConfigKey } from "../render/kubernetes";
+import { COMPONENT_TYPES } from "../components/types";
 import { readFabricConfig } from "../stacks/config";
 import * as pulumi from "@pulumi/pulumi";
 import { FrrBgp, frrConfOf, parseFrrBgp } from "./frr-text";
 
 export const TYPES = {
-    fabric: "bgp-fabric:index:Fabric",
-    spine: "bgp-fabric:index:Spine",
-    leaf: "bgp-fabric:index:Leaf",
-    node: "bgp-fabric:index:K8sNode",
-    pool: "bgp-fabric:index:LoadBalancerPool",
+    ...COMPONENT_TYPES,
     command: "command:remote:Command",
     copyToRemote: "command:remote:CopyToRemote",
     localCommand: "command:local:Command",
@@ -86,13 +82,16 @@ export function planFromStackConfig(): FabricPlan {
 export class NoPlanError extends Error {}
 
 function planFor(fabric: PolicyResource): { plan: FabricPlan; source: string } {
-    const registered = fabric.props.plan as FabricPlan | undefined;
-    if (registered !== undefined) return { plan: plain(registered), source: `the plan output of Fabric '${fabric.name}'` };
     try {
         return { plan: planFromStackConfig(), source: "the stack's fabric:* config" };
     } catch (err) {
-        const why = err instanceof FabricConfigError ? err.errors.map((e) => `${e.field}: ${e.message}`).join("; ") : String((err as Error).message ?? err);
-        throw new NoPlanError(`cannot plan the stack's fabric:* config to check Fabric '${fabric.name}' against: ${why}`);
+        const why =
+            err instanceof FabricConfigError
+                ? err.errors.map((e) => `${e.field}: ${e.message}`).join("; ")
+                : String((err as Error).message ?? err);
+        throw new NoPlanError(
+            `cannot plan the stack's fabric:* config to check Fabric '${fabric.name}' against: ${why}`,
+        );
     }
 }
 
@@ -101,14 +100,21 @@ function descendsFrom(r: PolicyResource, ancestor: PolicyResource): boolean {
     return false;
 }
 
+/** The plan's name of a Spine, Leaf or K8sNode component: its `device` output (the component itself is `<fabric>-<device>`). */
+export function deviceName(component: PolicyResource): string {
+    return String(component.props.device ?? component.name);
+}
+
 function deviceOf(r: PolicyResource): string | undefined {
     const p = r.parent;
-    return p && (p.type === TYPES.spine || p.type === TYPES.leaf) ? p.name : undefined;
+    return p && (p.type === TYPES.spine || p.type === TYPES.leaf) ? deviceName(p) : undefined;
 }
 
 /** One view per Fabric component of the stack (a stack normally has exactly one). */
 export function fabricViews(resources: PolicyResource[]): FabricView[] {
-    return resources.filter((r) => r.type === TYPES.fabric).map((fabric) => viewOf(fabric, resources));
+    return resources
+        .filter((r) => r.type === TYPES.fabric)
+        .map((fabric) => viewOf(fabric, resources));
 }
 
 function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
@@ -124,15 +130,26 @@ function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
             const device = deviceOf(r);
             // The script travels on stdin (components/device-apply.ts); older stacks carried it in create.
             const where = typeof r.props.stdin === "string" ? "stdin" : "create";
-            const script = device === undefined ? undefined : (r.props[where] as string | undefined);
-            const text = typeof script === "string" ? frrConfOf(script) : undefined;
-            if (device && text !== undefined) frr.set(device, { device, urn: r.urn, where, text, bgp: parseFrrBgp(text) });
+            const script =
+                device === undefined ? undefined : (r.props[where] as string | undefined);
+            // Its platform's driver knows where the text is (a device the plan lacks: plain FRR's).
+            const platform = plan.devices.find((d) => d.name === device)?.platform;
+            const text = typeof script === "string" ? frrConfOf(script, platform) : undefined;
+            if (device && text !== undefined)
+                frr.set(device, { device, urn: r.urn, where, text, bgp: parseFrrBgp(text) });
         } else if (r.type === TYPES.configMap && isRouterConfigMap(r)) {
             const data = (r.props.data ?? {}) as Record<string, unknown>;
             for (const d of plan.devices.filter((x) => x.role === "node")) {
                 const key = nodeConfigKey(d.name);
                 const text = data[key];
-                if (typeof text === "string") frr.set(d.name, { device: d.name, urn: r.urn, where: `data["${key}"]`, text, bgp: parseFrrBgp(text) });
+                if (typeof text === "string")
+                    frr.set(d.name, {
+                        device: d.name,
+                        urn: r.urn,
+                        where: `data["${key}"]`,
+                        text,
+                        bgp: parseFrrBgp(text),
+                    });
             }
         }
     }
@@ -141,9 +158,15 @@ function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
         plan,
         planSource: source,
         asns: registered("asns", Object.fromEntries(plan.devices.map((d) => [d.name, d.asn]))),
-        loopbacks: registered("loopbacks", Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback]))),
+        loopbacks: registered(
+            "loopbacks",
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])),
+        ),
         sessions: registered("bgpSessions", plan.sessions),
-        pools: registered("vips", Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }]))),
+        pools: registered(
+            "vips",
+            Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }])),
+        ),
         frr,
         resources: mine,
     };
@@ -152,5 +175,8 @@ function viewOf(fabric: PolicyResource, all: PolicyResource[]): FabricView {
 function isRouterConfigMap(r: PolicyResource): boolean {
     const md = r.props.metadata as { name?: string; namespace?: string } | undefined;
     // The first ConfigMap, or one of its shards (bgp-fabric-router-1, …).
-    return (md?.name === ROUTER_NAME || new RegExp(`^${ROUTER_NAME}-\\d+$`).test(md?.name ?? "")) && (md?.namespace ?? "default") === ROUTER_NAMESPACE;
+    return (
+        (md?.name === ROUTER_NAME || new RegExp(`^${ROUTER_NAME}-\\d+$`).test(md?.name ?? "")) &&
+        (md?.namespace ?? "default") === ROUTER_NAMESPACE
+    );
 }

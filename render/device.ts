@@ -5,8 +5,14 @@
 //   external     nothing: someone else's router
 // A device with `managed: false` gets nothing at all.
 
-import { FabricPlan } from "../plan";
-import { ExpectedSession, expectedSessions, renderApplyScript, renderDeleteScript } from "./apply-script";
+import { FabricPlan, PlannedDevice } from "../plan";
+import {
+    ExpectedSession,
+    expectedSessions,
+    renderApplyScript,
+    renderDeleteScript,
+} from "./apply-script";
+import { driverFor } from "./platforms";
 import { findDevice } from "./frr-common";
 import { renderNodeFrr } from "./frr-node";
 import { SwitchFrrOptions, renderSwitchFrr } from "./frr-switch";
@@ -21,16 +27,25 @@ export interface RenderedDevice {
 
 export type RenderDeviceOptions = SwitchFrrOptions;
 
-export function renderDevice(plan: FabricPlan, name: string, opts: RenderDeviceOptions = {}): RenderedDevice {
+export function renderDevice(
+    plan: FabricPlan,
+    name: string,
+    opts: RenderDeviceOptions = {},
+): RenderedDevice {
     const d = findDevice(plan, name);
     if (!d.managed) return {};
     switch (d.role) {
         case "spine":
         case "leaf":
-            return { frr: renderSwitchFrr(plan, name, opts), interfaces: renderInterfaces(plan, name) };
+            return {
+                frr: renderSwitchFrr(plan, name, opts),
+                interfaces: renderInterfaces(plan, name),
+            };
         case "node": {
             const frr = renderNodeFrr(plan, name);
-            return frr === undefined ? { setup: renderHostSetup(plan, name) } : { frr, setup: renderHostSetup(plan, name) };
+            return frr === undefined
+                ? { setup: renderHostSetup(plan, name) }
+                : { frr, setup: renderHostSetup(plan, name) };
         }
         default:
             return {};
@@ -46,19 +61,56 @@ export interface SwitchScripts {
 }
 
 /** The safe-apply and destroy scripts of a managed switch; undefined for anything else. */
-export function switchScripts(plan: FabricPlan, name: string, opts: RenderDeviceOptions = {}): SwitchScripts | undefined {
+export function switchScripts(
+    plan: FabricPlan,
+    name: string,
+    opts: RenderDeviceOptions = {},
+): SwitchScripts | undefined {
     const d = findDevice(plan, name);
     if (!d.managed || (d.role !== "spine" && d.role !== "leaf")) return undefined;
     const r = renderDevice(plan, name, opts);
     const sessions = expectedSessions(plan, name);
+    // The files the platform's driver carries (frr.conf; on Cumulus also the interfaces file).
+    const carries = (source: "frr" | "interfaces") =>
+        driverFor(d.platform).files.some((f) => f.source === source);
     const apply = renderApplyScript({
         device: name,
         platform: d.platform,
         frr: r.frr!,
-        interfaces: d.platform === "cumulus" ? r.interfaces : undefined,
+        interfaces: carries("interfaces") ? r.interfaces : undefined,
         sessions,
         timeoutSeconds: plan.apply.convergeTimeout,
         settleSeconds: plan.bgp.holdtime,
     });
-    return { apply, destroy: renderDeleteScript({ device: name, platform: d.platform, appliedFrr: r.frr }), sessions };
+    return {
+        apply,
+        destroy: renderDeleteScript({ device: name, platform: d.platform, appliedFrr: r.frr }),
+        sessions,
+    };
+}
+
+/**
+ * The safe-apply script around an frr.conf for plain FRR, with the device's planned
+ * sessions and the plan's timeouts: a node's router config (in production the router
+ * DaemonSet delivers it; drift --restore and `lab up --apply` push it over SSH), or a
+ * switch's text the lab was asked to change. A managed switch's own script is switchScripts'.
+ */
+export function frrApplyScript(plan: FabricPlan, name: string, frr: string): string {
+    return renderApplyScript({
+        device: name,
+        platform: "frr",
+        frr,
+        sessions: expectedSessions(plan, name),
+        timeoutSeconds: plan.apply.convergeTimeout,
+        settleSeconds: plan.bgp.holdtime,
+    });
+}
+
+/** The passwords a switch's config carries: its own and its BGP peers'. */
+export function peersPasswords<T>(
+    device: PlannedDevice,
+    passwords: Record<string, T> = {},
+): Record<string, T> {
+    const peers = new Set([device.name, ...device.neighbors.map((n) => n.device)]);
+    return Object.fromEntries(Object.entries(passwords).filter(([sw]) => peers.has(sw)));
 }

@@ -1,10 +1,12 @@
 // Shared pieces of every rendered FRR config: the header, FRR syntax helpers
 // (prefix-lists, route-maps, peer-groups) and the prefix sets of the routing
-// policy, computed once from the plan so switches and nodes agree on them.
+// policy, which the plan holds (plan.prefixSets) so switches and nodes agree on them.
 
-import { formatCidr, parseCidr } from "../plan/ipv4";
 import { FabricPlan, PlannedDevice, PlannedNeighbor } from "../plan";
-import { deviceByName, perPlan } from "./plan-index";
+import { deviceByName } from "./plan-index";
+
+// The prefix sets are the plan's (plan/prefix-sets.ts); these match helpers are shared with it.
+export { prefixAndInside, prefixRange } from "../plan/prefix-sets";
 
 /** The FRR release the configs are written for (DESIGN.md: FRR 8.4). */
 export const FRR_VERSION = "8.4";
@@ -43,39 +45,30 @@ function bfdProfile(plan: FabricPlan): string[] {
         "bfd",
         ` profile ${BFD_PROFILE}`,
         ...(multiplier === 3 ? [] : [`  detect-multiplier ${multiplier}`]),
-        ...(interval === 300 ? [] : [`  receive-interval ${interval}`, `  transmit-interval ${interval}`]),
+        ...(interval === 300
+            ? []
+            : [`  receive-interval ${interval}`, `  transmit-interval ${interval}`]),
         " exit",
         "exit",
         "!",
     ];
 }
 
-/**
- * One prefix-list match: `cidr` alone, or `cidr ge N le N` for exactly
- * length N inside it. FRR rejects `ge` equal to the prefix's own length, so a
- * range whose length already is N is matched exactly.
- */
-export function prefixRange(cidr: string, exactLength?: number): string {
-    const c = parseCidr(cidr);
-    const text = formatCidr(c);
-    if (exactLength === undefined || exactLength === c.length) return text;
-    if (exactLength < c.length) throw new Error(`prefix length ${exactLength} is shorter than ${text}`);
-    return exactLength === 32 ? `${text} ge 32` : `${text} ge ${exactLength} le ${exactLength}`;
-}
-
-/** `cidr le 32`: the prefix and everything inside it (or the /32 itself). */
-export function prefixAndInside(cidr: string): string {
-    const c = parseCidr(cidr);
-    return c.length === 32 ? formatCidr(c) : `${formatCidr(c)} le 32`;
-}
-
 /** `ip prefix-list NAME seq 10 permit …` lines, one per entry, duplicates dropped. */
-export function prefixList(name: string, entries: string[], action: "permit" | "deny" = "permit"): string[] {
-    return [...new Set(entries)].map((e, i) => `ip prefix-list ${name} seq ${(i + 1) * 10} ${action} ${e}`);
+export function prefixList(
+    name: string,
+    entries: string[],
+    action: "permit" | "deny" = "permit",
+): string[] {
+    return [...new Set(entries)].map(
+        (e, i) => `ip prefix-list ${name} seq ${(i + 1) * 10} ${action} ${e}`,
+    );
 }
 
 export function asPathList(name: string, regexes: string[]): string[] {
-    return [...new Set(regexes)].map((r, i) => `bgp as-path access-list ${name} seq ${(i + 1) * 10} permit ${r}`);
+    return [...new Set(regexes)].map(
+        (r, i) => `bgp as-path access-list ${name} seq ${(i + 1) * 10} permit ${r}`,
+    );
 }
 
 export interface RouteMapEntry {
@@ -141,21 +134,30 @@ export function peerGroupLines(g: PeerGroup): { bgp: string[]; af: string[] } {
     const groupBfd = g.members.every((n) => n.bfd);
     const bgp = [` neighbor ${g.name} peer-group`];
     if (allUnnumbered) bgp.push(` neighbor ${g.name} remote-as external`);
-    if (groupBfd) bgp.push(` neighbor ${g.name} bfd`, ` neighbor ${g.name} bfd profile ${BFD_PROFILE}`);
+    if (groupBfd)
+        bgp.push(` neighbor ${g.name} bfd`, ` neighbor ${g.name} bfd profile ${BFD_PROFILE}`);
     if (anyUnnumbered) bgp.push(` neighbor ${g.name} capability extended-nexthop`);
-    bgp.push(` neighbor ${g.name} timers ${g.timers.keepalive} ${g.timers.holdtime}`, ` neighbor ${g.name} advertisement-interval 0`);
+    bgp.push(
+        ` neighbor ${g.name} timers ${g.timers.keepalive} ${g.timers.holdtime}`,
+        ` neighbor ${g.name} advertisement-interval 0`,
+    );
     for (const n of g.members) {
         const key = neighborKey(n);
         if (isUnnumbered(n)) {
             bgp.push(` neighbor ${key} interface peer-group ${g.name}`);
             if (!allUnnumbered) bgp.push(` neighbor ${key} remote-as external`);
         } else {
-            bgp.push(` neighbor ${key} remote-as ${n.asn}`, ` neighbor ${key} peer-group ${g.name}`);
+            bgp.push(
+                ` neighbor ${key} remote-as ${n.asn}`,
+                ` neighbor ${key} peer-group ${g.name}`,
+            );
         }
         bgp.push(` neighbor ${key} description ${g.describe(n)}`);
-        if (!groupBfd && n.bfd) bgp.push(` neighbor ${key} bfd`, ` neighbor ${key} bfd profile ${BFD_PROFILE}`);
+        if (!groupBfd && n.bfd)
+            bgp.push(` neighbor ${key} bfd`, ` neighbor ${key} bfd profile ${BFD_PROFILE}`);
         const password = g.password?.(n);
-        if (password !== undefined) bgp.push(` neighbor ${key} password ${checkPassword(password, n)}`);
+        if (password !== undefined)
+            bgp.push(` neighbor ${key} password ${checkPassword(password, n)}`);
     }
     const af: string[] = [];
     if (g.routeMapIn) af.push(`  neighbor ${g.name} route-map ${g.routeMapIn} in`);
@@ -170,67 +172,24 @@ export function peerGroupLines(g: PeerGroup): { bgp: string[]; af: string[] } {
 /** FRR takes the password as one word (TCP-MD5 allows at most 80 characters). */
 function checkPassword(password: string, n: PlannedNeighbor): string {
     if (!/^[\x21-\x7e]{1,80}$/.test(password)) {
-        throw new Error(`BGP password for the session ${n.sessionId} must be 1-80 printable characters without spaces`);
+        throw new Error(
+            `BGP password for the session ${n.sessionId} must be 1-80 printable characters without spaces`,
+        );
     }
     return password;
 }
 
 // ---------------------------------------------------------------------------
-// Prefix sets of the routing policy.
+// Prefix sets of the routing policy: the plan's own (plan.prefixSets).
 
 /** Pod routes a node announces: Calico's IPAM blocks, never single pod /32s. */
 export function podBlocks(plan: FabricPlan): string[] {
-    return [prefixRange(plan.kubernetes.podCidr, plan.kubernetes.blockSize)];
+    return plan.prefixSets.podBlocks;
 }
 
-/**
- * Service VIPs: one /32 per VIP inside each pool. In calico-bgp mode Calico
- * also announces the whole `serviceLoadBalancerIPs` range from every node for
- * services with externalTrafficPolicy Cluster, so the exact pool prefix is
- * accepted there too.
- */
+/** Service VIPs: one /32 per VIP inside each pool (calico-bgp: the pool prefix too). */
 export function vipRanges(plan: FabricPlan): string[] {
-    const out: string[] = [];
-    for (const p of plan.pools) {
-        if (plan.kubernetes.routing === "calico-bgp" && parseCidr(p.cidr).length < 32) out.push(prefixRange(p.cidr));
-        out.push(prefixRange(p.cidr, 32));
-    }
-    return out;
-}
-
-/** Switch loopbacks: the loopback range, plus pinned ones outside it (someone else's switches). */
-function switchLoopbacks(plan: FabricPlan): string[] {
-    const range = parseCidr(plan.addressing.loopbacks);
-    const out = [prefixRange(plan.addressing.loopbacks, 32)];
-    for (const d of plan.devices) {
-        if (d.role !== "spine" && d.role !== "leaf") continue;
-        if (!inside(range, d.loopback)) out.push(`${d.loopback}/32`);
-    }
-    return out;
-}
-
-/** Node loopbacks (router-on-host only: in calico-bgp mode a node's address lives in its rack subnet). */
-function nodeLoopbacks(plan: FabricPlan): string[] {
-    if (plan.kubernetes.routing !== "router-on-host") return [];
-    const range = parseCidr(plan.addressing.nodeLoopbacks);
-    const out = [prefixRange(plan.addressing.nodeLoopbacks, 32)];
-    for (const d of plan.devices) if (d.role === "node" && !inside(range, d.loopback)) out.push(`${d.loopback}/32`);
-    return out;
-}
-
-/** Every leaf's rack subnet, exactly (calico-bgp mode). */
-export function rackSubnets(plan: FabricPlan): string[] {
-    return [...new Set(plan.devices.filter((d) => d.role === "leaf" && d.rackSubnet).map((d) => formatCidr(parseCidr(d.rackSubnet!))))];
-}
-
-/** Numbered links towards external routers: the fabric answers a router that talks from its link address. */
-export function externalLinkSubnets(plan: FabricPlan): string[] {
-    const out: string[] = [];
-    for (const d of plan.devices) {
-        if (d.role !== "spine" && d.role !== "leaf") continue;
-        for (const i of d.interfaces) if (i.kind === "external" && i.address) out.push(formatCidr(parseCidr(i.address)));
-    }
-    return out;
+    return plan.prefixSets.vips;
 }
 
 /**
@@ -239,30 +198,15 @@ export function externalLinkSubnets(plan: FabricPlan): string[] {
  * subnets, pod blocks and VIP /32s.
  */
 export function fabricPrefixes(plan: FabricPlan): string[] {
-    // The same for every switch and a scan of every device: once per plan.
-    return perPlan(plan, "fabricPrefixes", () => [...switchLoopbacks(plan), ...nodeLoopbacks(plan), ...rackSubnets(plan), ...externalLinkSubnets(plan), ...podBlocks(plan), ...vipRanges(plan)]);
+    return plan.prefixSets.fabric;
 }
 
 /** The fabric's own address space, in any length: refused from an external router. */
 export function ownSpace(plan: FabricPlan): string[] {
-    return perPlan(plan, "ownSpace", () => computeOwnSpace(plan));
-}
-
-function computeOwnSpace(plan: FabricPlan): string[] {
-    const a = plan.addressing;
-    const ranges = [a.loopbacks, plan.kubernetes.podCidr, plan.kubernetes.serviceCidr, ...plan.pools.map((p) => p.cidr)];
-    if (plan.kubernetes.routing === "router-on-host") ranges.push(a.nodeLoopbacks);
-    if (a.links !== "unnumbered") ranges.push(a.links);
-    ranges.push(...(a.rackSubnets ? [a.rackSubnets] : []), ...rackSubnets(plan));
-    return ranges.map(prefixAndInside);
+    return plan.prefixSets.ownSpace;
 }
 
 /** AS paths of routes learned from an external router (its ASN anywhere in the path). */
 export function externalAsPaths(plan: FabricPlan): string[] {
-    return perPlan(plan, "externalAsPaths", () => plan.devices.filter((d) => d.role === "external").map((d) => `_${d.asn}_`));
-}
-
-function inside(range: ReturnType<typeof parseCidr>, address: string): boolean {
-    const a = parseCidr(`${address}/32`).base;
-    return a >= range.base && a < range.base + range.size;
+    return plan.prefixSets.externalAsPaths;
 }

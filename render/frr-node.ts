@@ -25,7 +25,17 @@
 // itself (render/kubernetes), so renderNodeFrr returns undefined there.
 
 import { FabricPlan, PlannedNeighbor } from "../plan";
-import { asPathList, block, findDevice, frrHeader, peerGroupLines, podBlocks, prefixList, routeMap, vipRanges } from "./frr-common";
+import {
+    asPathList,
+    block,
+    findDevice,
+    frrHeader,
+    peerGroupLines,
+    podBlocks,
+    prefixList,
+    routeMap,
+    vipRanges,
+} from "./frr-common";
 
 /** The node's frr.conf, or undefined in calico-bgp mode (no router on the node). */
 export function renderNodeFrr(plan: FabricPlan, name: string): string | undefined {
@@ -48,32 +58,93 @@ export function renderNodeFrr(plan: FabricPlan, name: string): string | undefine
 
     const interfaces = uplinks.flatMap((n) => {
         const i = d.interfaces.find((x) => x.name === n.interface);
-        return block([`interface ${n.interface}`, ...(i ? [` description ${i.peer.device}:${i.peer.port}`] : []), " ipv6 nd ra-interval 3", " no ipv6 nd suppress-ra", "exit"]);
+        return block([
+            `interface ${n.interface}`,
+            ...(i ? [` description ${i.peer.device}:${i.peer.port}`] : []),
+            " ipv6 nd ra-interval 3",
+            " no ipv6 nd suppress-ra",
+            "exit",
+        ]);
     });
 
     const policy = [
-        ...block(["! This node's loopback (the kubelet's address).", ...prefixList("LOOPBACK", [`${d.loopback}/32`])]),
-        ...block(["! Calico's IPAM blocks: the blackhole route per block, never single pods.", ...prefixList("K8SROUTES", podBlocks(plan))]),
-        ...(plan.pools.length ? block(["! Service VIPs: /32s inside the LoadBalancer pools.", ...prefixList("VIPS", vipRanges(plan))]) : []),
+        ...block([
+            "! This node's loopback (the kubelet's address).",
+            ...prefixList("LOOPBACK", [`${d.loopback}/32`]),
+        ]),
+        ...block([
+            "! Calico's IPAM blocks: the blackhole route per block, never single pods.",
+            ...prefixList("K8SROUTES", podBlocks(plan)),
+        ]),
+        ...(plan.pools.length
+            ? block([
+                  "! Service VIPs: /32s inside the LoadBalancer pools.",
+                  ...prefixList("VIPS", vipRanges(plan)),
+              ])
+            : []),
         ...block([
             "! Routes that start here: redistributed (empty AS path) or from the local MetalLB speaker.",
             ...asPathList("LOCAL", ["^$"]),
             ...asPathList("METALLB", [`^${speaker}$`]),
         ]),
-        ...block(routeMap("LOOPBACK", [{ action: "permit", match: ["ip address prefix-list LOOPBACK"] }])),
-        ...block(routeMap("K8SROUTES", [{ action: "permit", match: ["ip address prefix-list K8SROUTES"] }])),
-        ...block(routeMap("FABRIC-IN", [{ action: "permit", why: "Everything the fabric sends: loopbacks, pod blocks, VIPs, external routes." }])),
+        ...block(
+            routeMap("LOOPBACK", [
+                { action: "permit", match: ["ip address prefix-list LOOPBACK"] },
+            ]),
+        ),
+        ...block(
+            routeMap("K8SROUTES", [
+                { action: "permit", match: ["ip address prefix-list K8SROUTES"] },
+            ]),
+        ),
+        ...block(
+            routeMap("FABRIC-IN", [
+                {
+                    action: "permit",
+                    why: "Everything the fabric sends: loopbacks, pod blocks, VIPs, external routes.",
+                },
+            ]),
+        ),
         ...block(
             routeMap("FABRIC-OUT", [
                 { action: "permit", match: ["ip address prefix-list LOOPBACK", "as-path LOCAL"] },
                 { action: "permit", match: ["ip address prefix-list K8SROUTES", "as-path LOCAL"] },
-                ...(plan.pools.length ? [{ action: "permit" as const, match: ["ip address prefix-list VIPS", "as-path METALLB"] }] : []),
+                ...(plan.pools.length
+                    ? [
+                          {
+                              action: "permit" as const,
+                              match: ["ip address prefix-list VIPS", "as-path METALLB"],
+                          },
+                      ]
+                    : []),
             ]),
         ),
-        ...block(plan.pools.length ? routeMap("METALLB-IN", [{ action: "permit", match: ["ip address prefix-list VIPS"] }]) : routeMap("METALLB-IN", [{ action: "deny" }])),
-        ...block(routeMap("METALLB-OUT", [{ action: "deny", why: "The speaker only announces; it learns nothing." }])),
-        ...block(routeMap("FIB", [{ action: "deny", match: ["as-path METALLB"], why: "The speaker's VIPs stay out of the kernel: kube-proxy delivers them." }, { action: "permit" }])),
-        ...block(["! The speaker's next hop (127.0.0.1) must resolve; zebra does not see 127/8 on lo.", "ip route 127.0.0.0/8 lo"]),
+        ...block(
+            plan.pools.length
+                ? routeMap("METALLB-IN", [
+                      { action: "permit", match: ["ip address prefix-list VIPS"] },
+                  ])
+                : routeMap("METALLB-IN", [{ action: "deny" }]),
+        ),
+        ...block(
+            routeMap("METALLB-OUT", [
+                { action: "deny", why: "The speaker only announces; it learns nothing." },
+            ]),
+        ),
+        ...block(
+            routeMap("FIB", [
+                {
+                    action: "deny",
+                    match: ["as-path METALLB"],
+                    why: "The speaker's VIPs stay out of the kernel: kube-proxy delivers them.",
+                },
+                { action: "permit" },
+            ]),
+        ),
+        ...block([
+            "! The speaker's next hop (127.0.0.1) must resolve; zebra does not see 127/8 on lo.",
+            "ip route 127.0.0.0/8 lo",
+        ]),
     ];
 
     const bgp = block([
@@ -102,5 +173,9 @@ export function renderNodeFrr(plan: FabricPlan, name: string): string | undefine
         "exit",
     ]);
     // stdout: the router runs in a container, whose log is its stdout.
-    return [...frrHeader(plan, d, "log stdout informational"), ...interfaces, ...policy, ...bgp].join("\n") + "\n";
+    return (
+        [...frrHeader(plan, d, "log stdout informational"), ...interfaces, ...policy, ...bgp].join(
+            "\n",
+        ) + "\n"
+    );
 }

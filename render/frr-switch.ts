@@ -53,10 +53,18 @@ export interface SwitchFrrOptions {
     passwords?: Record<string, string>;
 }
 
-export function renderSwitchFrr(plan: FabricPlan, name: string, opts: SwitchFrrOptions = {}): string {
+export function renderSwitchFrr(
+    plan: FabricPlan,
+    name: string,
+    opts: SwitchFrrOptions = {},
+): string {
     const d = findDevice(plan, name);
-    if (d.role !== "spine" && d.role !== "leaf") throw new Error(`${name} is a ${d.role}, not a spine or leaf`);
-    if (!d.managed) throw new Error(`${name} is not managed (managed: false): bgp-fabric renders no config for it`);
+    if (d.role !== "spine" && d.role !== "leaf")
+        throw new Error(`${name} is a ${d.role}, not a spine or leaf`);
+    if (!d.managed)
+        throw new Error(
+            `${name} is not managed (managed: false): bgp-fabric renders no config for it`,
+        );
     const groups = peerGroups(plan, d, opts);
     const lines = [
         ...frrHeader(plan, d, "log syslog informational"),
@@ -82,7 +90,14 @@ function interfaceLines(plan: FabricPlan, d: PlannedDevice): string[] {
     if (calico && d.rackSubnet && d.address) {
         const ports = d.interfaces.filter((i) => i.kind === "server").map((i) => i.name);
         const prefix = parseCidr(d.rackSubnet).length;
-        out.push(...block([`interface ${RACK_BRIDGE}`, ` description rack ${d.rackSubnet}: ${ports.join(" ") || "no server ports yet"}`, ` ip address ${d.address}/${prefix}`, "exit"]));
+        out.push(
+            ...block([
+                `interface ${RACK_BRIDGE}`,
+                ` description rack ${d.rackSubnet}: ${ports.join(" ") || "no server ports yet"}`,
+                ` ip address ${d.address}/${prefix}`,
+                "exit",
+            ]),
+        );
     }
     return out;
 }
@@ -96,7 +111,8 @@ interface Groups {
 
 function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions): Groups {
     const calico = rackRouting(plan.kubernetes.routing);
-    const of = (kind: PlannedNeighbor["kind"]) => uniqueByKey(d.neighbors.filter((n) => n.kind === kind));
+    const of = (kind: PlannedNeighbor["kind"]) =>
+        uniqueByKey(d.neighbors.filter((n) => n.kind === kind));
     const fabric = of("fabric");
     const servers = of("server");
     const external = of("external");
@@ -104,7 +120,16 @@ function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions):
     const describe = neighborDescriber(d);
     const password = (n: PlannedNeighbor) => sessionPassword(plan, d, n, opts.passwords ?? {});
     const list: PeerGroup[] = [];
-    if (fabric.length) list.push({ name: "fabric", members: fabric, routeMapIn: "FABRIC", routeMapOut: "FABRIC", describe, password, timers });
+    if (fabric.length)
+        list.push({
+            name: "fabric",
+            members: fabric,
+            routeMapIn: "FABRIC",
+            routeMapOut: "FABRIC",
+            describe,
+            password,
+            timers,
+        });
     if (servers.length) {
         list.push({
             name: "servers",
@@ -117,34 +142,83 @@ function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions):
             timers,
         });
     }
-    if (external.length) list.push({ name: "external", members: external, routeMapIn: "EXTERNAL-IN", routeMapOut: "EXTERNAL-OUT", describe, password, timers });
+    if (external.length)
+        list.push({
+            name: "external",
+            members: external,
+            routeMapIn: "EXTERNAL-IN",
+            routeMapOut: "EXTERNAL-OUT",
+            describe,
+            password,
+            timers,
+        });
     return { fabric, servers, external, list };
 }
 
 function policyLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
     const calico = rackRouting(plan.kubernetes.routing);
     const externalPaths = externalAsPaths(plan);
-    const linkSubnets = d.interfaces.filter((i) => i.kind === "external" && i.address).map((i) => formatCidr(parseCidr(i.address!)));
+    const linkSubnets = d.interfaces
+        .filter((i) => i.kind === "external" && i.address)
+        .map((i) => formatCidr(parseCidr(i.address!)));
     const originate = [...d.originates, ...linkSubnets];
     const out: string[] = [];
     out.push(...block(["! What this switch originates.", ...prefixList("ORIGINATE", originate)]));
-    out.push(...block(["! What the fabric carries and shows the outside: loopbacks, racks, external links, pod blocks, VIPs.", ...prefixList("FABRIC", fabricPrefixes(plan))]));
-    if (externalPaths.length) out.push(...block(["! Routes learned from an external router: its ASN is in the path.", ...asPathList("EXTERNAL", externalPaths)]));
+    out.push(
+        ...block([
+            "! What the fabric carries and shows the outside: loopbacks, racks, external links, pod blocks, VIPs.",
+            ...prefixList("FABRIC", fabricPrefixes(plan)),
+        ]),
+    );
+    if (externalPaths.length)
+        out.push(
+            ...block([
+                "! Routes learned from an external router: its ASN is in the path.",
+                ...asPathList("EXTERNAL", externalPaths),
+            ]),
+        );
     if (g.servers.length) {
-        out.push(...block([`! What any node may announce${calico ? "" : " besides its own loopback"}: pod blocks and VIPs.`, ...prefixList("SERVER-ROUTES", [...podBlocks(plan), ...vipRanges(plan)])]));
+        out.push(
+            ...block([
+                `! What any node may announce${calico ? "" : " besides its own loopback"}: pod blocks and VIPs.`,
+                ...prefixList("SERVER-ROUTES", [...podBlocks(plan), ...vipRanges(plan)]),
+            ]),
+        );
         if (!calico) {
-            const own = g.servers.flatMap((n) => prefixList(`NODE-${n.device}`, [`${findDevice(plan, n.device).loopback}/32`]));
+            const own = g.servers.flatMap((n) =>
+                prefixList(`NODE-${n.device}`, [`${findDevice(plan, n.device).loopback}/32`]),
+            );
             out.push(...block(["! Each node's own loopback.", ...own]));
         }
     }
-    if (g.external.length) out.push(...block(["! The fabric's own address space, refused from outside.", ...prefixList("OWN-SPACE", ownSpace(plan))]));
+    if (g.external.length)
+        out.push(
+            ...block([
+                "! The fabric's own address space, refused from outside.",
+                ...prefixList("OWN-SPACE", ownSpace(plan)),
+            ]),
+        );
 
-    out.push(...block(routeMap("ORIGINATE", [{ action: "permit", match: ["ip address prefix-list ORIGINATE"] }])));
-    const fabric: RouteMapEntry[] = [{ action: "permit", match: ["ip address prefix-list FABRIC"] }];
+    out.push(
+        ...block(
+            routeMap("ORIGINATE", [
+                { action: "permit", match: ["ip address prefix-list ORIGINATE"] },
+            ]),
+        ),
+    );
+    const fabric: RouteMapEntry[] = [
+        { action: "permit", match: ["ip address prefix-list FABRIC"] },
+    ];
     if (externalPaths.length) fabric.push({ action: "permit", match: ["as-path EXTERNAL"] });
     if (g.fabric.length || g.servers.length) out.push(...block(routeMap("FABRIC", fabric)));
     if (g.servers.length && calico) {
-        out.push(...block(routeMap("SERVERS-IN", [{ action: "permit", match: ["ip address prefix-list SERVER-ROUTES"] }])));
+        out.push(
+            ...block(
+                routeMap("SERVERS-IN", [
+                    { action: "permit", match: ["ip address prefix-list SERVER-ROUTES"] },
+                ]),
+            ),
+        );
     }
     if (g.servers.length && !calico) {
         for (const n of g.servers) {
@@ -159,14 +233,31 @@ function policyLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
         }
     }
     if (g.external.length) {
-        out.push(...block(routeMap("EXTERNAL-IN", [{ action: "deny", match: ["ip address prefix-list OWN-SPACE"] }, { action: "permit" }])));
-        out.push(...block(routeMap("EXTERNAL-OUT", [{ action: "permit", match: ["ip address prefix-list FABRIC"] }])));
+        out.push(
+            ...block(
+                routeMap("EXTERNAL-IN", [
+                    { action: "deny", match: ["ip address prefix-list OWN-SPACE"] },
+                    { action: "permit" },
+                ]),
+            ),
+        );
+        out.push(
+            ...block(
+                routeMap("EXTERNAL-OUT", [
+                    { action: "permit", match: ["ip address prefix-list FABRIC"] },
+                ]),
+            ),
+        );
     }
     return out;
 }
 
 function bgpLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
-    const bgp = [`router bgp ${d.asn}`, ` bgp router-id ${d.loopback}`, " bgp bestpath as-path multipath-relax"];
+    const bgp = [
+        `router bgp ${d.asn}`,
+        ` bgp router-id ${d.loopback}`,
+        " bgp bestpath as-path multipath-relax",
+    ];
     const af = [" address-family ipv4 unicast", "  redistribute connected route-map ORIGINATE"];
     for (const group of g.list) {
         const lines = peerGroupLines(group);
@@ -205,14 +296,21 @@ function neighborDescriber(d: PlannedDevice): (n: PlannedNeighbor) => string {
  * `bgpPassword`), never this switch's own, which would silently break a
  * session the other side was never told about.
  */
-function sessionPassword(plan: FabricPlan, d: PlannedDevice, n: PlannedNeighbor, passwords: Record<string, string>): string | undefined {
+function sessionPassword(
+    plan: FabricPlan,
+    d: PlannedDevice,
+    n: PlannedNeighbor,
+    passwords: Record<string, string>,
+): string | undefined {
     if (n.kind === "server") return undefined;
     const theirs = passwords[n.device];
     const peer = plan.devices.find((x) => x.name === n.device);
     if (!peer || !peer.managed || peer.role === "external") return theirs;
     const mine = passwords[d.name];
     if (mine !== undefined && theirs !== undefined && mine !== theirs) {
-        throw new Error(`${d.name} and ${n.device} have different BGP passwords; the session ${n.sessionId} needs one`);
+        throw new Error(
+            `${d.name} and ${n.device} have different BGP passwords; the session ${n.sessionId} needs one`,
+        );
     }
     return mine ?? theirs;
 }

@@ -24,45 +24,61 @@ import { findDevice } from "./frr-common";
 
 export function renderHostSetup(plan: FabricPlan, name: string): string {
     const d = findDevice(plan, name);
-    if (d.role !== "node") throw new Error(`${name} is a ${d.role}: host setup is for Kubernetes nodes`);
+    if (d.role !== "node")
+        throw new Error(`${name} is a ${d.role}: host setup is for Kubernetes nodes`);
     const calico = rackRouting(plan.kubernetes.routing);
     const uplinks = d.interfaces.filter((i) => i.kind === "server").map((i) => i.name);
     const address = calico ? d.address : d.loopback;
-    if (!address) throw new Error(`${name}: no address in its rack subnet (${plan.kubernetes.routing})`);
-    return [
-        "#!/bin/bash",
-        `# bgp-fabric host setup: ${d.name} (${plan.kubernetes.routing}, fabric ${plan.name}). Idempotent: safe to run again.`,
-        'if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi',
-        "set -euo pipefail",
-        `NODE=${d.name}`,
-        "# Paths and tools (override from the environment, e.g. ROOT for a lab node).",
-        'ROOT="${ROOT:-}"',
-        'IP="${IP:-ip}"',
-        'SYSCTL="${SYSCTL:-sysctl}"',
-        'SYSTEMCTL="${SYSTEMCTL:-systemctl}"',
-        'SYSCTL_FILE="${SYSCTL_FILE:-$ROOT/etc/sysctl.d/90-bgp-fabric.conf}"',
-        'NET_SCRIPT="${NET_SCRIPT:-$ROOT/usr/local/sbin/bgp-fabric-network}"',
-        'NET_UNIT="${NET_UNIT:-$ROOT/etc/systemd/system/bgp-fabric-network.service}"',
-        'KUBELET_DROPIN="${KUBELET_DROPIN:-$ROOT/etc/systemd/system/kubelet.service.d/20-bgp-fabric.conf}"',
-        'KUBELET_DEFAULTS="${KUBELET_DEFAULTS:-$ROOT/etc/default/kubelet}"',
-        "# systemd units are only managed where systemd runs (not in a lab namespace or a container).",
-        'if [ -z "${HAVE_SYSTEMD:-}" ]; then if [ -d /run/systemd/system ]; then HAVE_SYSTEMD=yes; else HAVE_SYSTEMD=no; fi; fi',
-        HELPERS,
-        "",
-        "# 1. Addresses and uplinks: a script that runs now and at every boot.",
-        heredoc('write_if_changed "$NET_SCRIPT" 755', "BGP_FABRIC_NETWORK", netScript(plan, d, uplinks)),
-        "",
-        "# 2. Kernel settings for a routed, multipath host.",
-        heredoc('write_if_changed "$SYSCTL_FILE" 644', "BGP_FABRIC_SYSCTL", sysctls(calico, uplinks)),
-        "",
-        "# 3. The kubelet listens on, and registers, the node's own address.",
-        heredoc('write_if_changed "$KUBELET_DROPIN" 644', "BGP_FABRIC_KUBELET", kubeletDropIn(address)),
-        'if [ -f "$KUBELET_DEFAULTS" ] && grep -Eq \'^KUBELET_EXTRA_ARGS=.+\' "$KUBELET_DEFAULTS"; then',
-        '  echo "$NODE: warning: $KUBELET_DEFAULTS sets KUBELET_EXTRA_ARGS, which overrides $KUBELET_DROPIN; move those flags into the drop-in" >&2',
-        "fi",
-        heredoc('write_if_changed "$NET_UNIT" 644', "BGP_FABRIC_UNIT", bootUnit()),
-        APPLY,
-    ].join("\n") + "\n";
+    if (!address)
+        throw new Error(`${name}: no address in its rack subnet (${plan.kubernetes.routing})`);
+    return (
+        [
+            "#!/bin/bash",
+            `# bgp-fabric host setup: ${d.name} (${plan.kubernetes.routing}, fabric ${plan.name}). Idempotent: safe to run again.`,
+            'if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi',
+            "set -euo pipefail",
+            `NODE=${d.name}`,
+            "# Paths and tools (override from the environment, e.g. ROOT for a lab node).",
+            'ROOT="${ROOT:-}"',
+            'IP="${IP:-ip}"',
+            'SYSCTL="${SYSCTL:-sysctl}"',
+            'SYSTEMCTL="${SYSTEMCTL:-systemctl}"',
+            'SYSCTL_FILE="${SYSCTL_FILE:-$ROOT/etc/sysctl.d/90-bgp-fabric.conf}"',
+            'NET_SCRIPT="${NET_SCRIPT:-$ROOT/usr/local/sbin/bgp-fabric-network}"',
+            'NET_UNIT="${NET_UNIT:-$ROOT/etc/systemd/system/bgp-fabric-network.service}"',
+            'KUBELET_DROPIN="${KUBELET_DROPIN:-$ROOT/etc/systemd/system/kubelet.service.d/20-bgp-fabric.conf}"',
+            'KUBELET_DEFAULTS="${KUBELET_DEFAULTS:-$ROOT/etc/default/kubelet}"',
+            "# systemd units are only managed where systemd runs (not in a lab namespace or a container).",
+            'if [ -z "${HAVE_SYSTEMD:-}" ]; then if [ -d /run/systemd/system ]; then HAVE_SYSTEMD=yes; else HAVE_SYSTEMD=no; fi; fi',
+            HELPERS,
+            "",
+            "# 1. Addresses and uplinks: a script that runs now and at every boot.",
+            heredoc(
+                'write_if_changed "$NET_SCRIPT" 755',
+                "BGP_FABRIC_NETWORK",
+                netScript(plan, d, uplinks),
+            ),
+            "",
+            "# 2. Kernel settings for a routed, multipath host.",
+            heredoc(
+                'write_if_changed "$SYSCTL_FILE" 644',
+                "BGP_FABRIC_SYSCTL",
+                sysctls(calico, uplinks),
+            ),
+            "",
+            "# 3. The kubelet listens on, and registers, the node's own address.",
+            heredoc(
+                'write_if_changed "$KUBELET_DROPIN" 644',
+                "BGP_FABRIC_KUBELET",
+                kubeletDropIn(address),
+            ),
+            'if [ -f "$KUBELET_DEFAULTS" ] && grep -Eq \'^KUBELET_EXTRA_ARGS=.+\' "$KUBELET_DEFAULTS"; then',
+            '  echo "$NODE: warning: $KUBELET_DEFAULTS sets KUBELET_EXTRA_ARGS, which overrides $KUBELET_DROPIN; move those flags into the drop-in" >&2',
+            "fi",
+            heredoc('write_if_changed "$NET_UNIT" 644', "BGP_FABRIC_UNIT", bootUnit()),
+            APPLY,
+        ].join("\n") + "\n"
+    );
 }
 
 const HELPERS = `CHANGED=()
@@ -91,7 +107,8 @@ fi
 if [ \${#CHANGED[@]} -eq 0 ]; then echo "$NODE: host setup: nothing to change"; else echo "$NODE: host setup: changed \${CHANGED[*]}"; fi`;
 
 function heredoc(command: string, eof: string, text: string): string {
-    if (text.split("\n").includes(eof)) throw new Error(`the text contains the heredoc delimiter ${eof}`);
+    if (text.split("\n").includes(eof))
+        throw new Error(`the text contains the heredoc delimiter ${eof}`);
     return `${command} <<'${eof}'\n${text.endsWith("\n") ? text : `${text}\n`}${eof}`;
 }
 
@@ -103,7 +120,7 @@ function netScript(plan: FabricPlan, d: PlannedDevice, uplinks: string[]): strin
         `# bgp-fabric: ${d.name}'s addresses and uplinks (${plan.kubernetes.routing}). Rendered by bgp-fabric; do not edit.`,
         "set -eu",
         'IP="${IP:-ip}"',
-        "has_addr() { $IP -4 -o addr show dev \"$1\" | grep -q \" inet $2 \"; }",
+        'has_addr() { $IP -4 -o addr show dev "$1" | grep -q " inet $2 "; }',
         "$IP link set dev lo up",
         `for dev in ${uplinks.join(" ")}; do`,
         '  $IP link show dev "$dev" >/dev/null 2>&1 || { echo "uplink $dev does not exist" >&2; exit 1; }',
@@ -124,13 +141,22 @@ function netScript(plan: FabricPlan, d: PlannedDevice, uplinks: string[]): strin
         lines.push(...gatewayLines(d, d.bond.interface));
     } else if (uplinks.length === 1) {
         const len = parseCidr(d.rackSubnet!).length;
-        lines.push("# The node's address in its rack subnet, on its uplink.", addAddress(uplinks[0], `${d.address}/${len}`));
+        lines.push(
+            "# The node's address in its rack subnet, on its uplink.",
+            addAddress(uplinks[0], `${d.address}/${len}`),
+        );
         lines.push(...gatewayLines(d, uplinks[0]));
     } else {
-        lines.push("# Cabled to both leafs of a rack pair: the address lives on lo, each leaf is reached over its own uplink.", addAddress("lo", `${d.address}/32`));
+        lines.push(
+            "# Cabled to both leafs of a rack pair: the address lives on lo, each leaf is reached over its own uplink.",
+            addAddress("lo", `${d.address}/32`),
+        );
         for (const n of d.neighbors) {
-            const iface = d.interfaces.find((i) => i.kind === "server" && i.peer.device === n.device);
-            if (n.address && iface) lines.push(`$IP route replace ${n.address}/32 dev ${iface.name} src ${d.address}`);
+            const iface = d.interfaces.find(
+                (i) => i.kind === "server" && i.peer.device === n.device,
+            );
+            if (n.address && iface)
+                lines.push(`$IP route replace ${n.address}/32 dev ${iface.name} src ${d.address}`);
         }
     }
     return lines.join("\n") + "\n";
@@ -201,35 +227,43 @@ function sysctls(calico: boolean, uplinks: string[]): string {
         lines.push(`net.ipv4.conf.${dev}.rp_filter = 2`);
         if (!calico) {
             // The router learns its peer's link-local address from RAs; the kernel must not route by them.
-            lines.push(`net.ipv6.conf.${dev}.disable_ipv6 = 0`, `net.ipv6.conf.${dev}.accept_ra = 2`, `net.ipv6.conf.${dev}.accept_ra_defrtr = 0`);
+            lines.push(
+                `net.ipv6.conf.${dev}.disable_ipv6 = 0`,
+                `net.ipv6.conf.${dev}.accept_ra = 2`,
+                `net.ipv6.conf.${dev}.accept_ra_defrtr = 0`,
+            );
         }
     }
     return lines.join("\n") + "\n";
 }
 
 function kubeletDropIn(address: string): string {
-    return [
-        "# bgp-fabric: the kubelet listens on and registers the node's fabric address. Rendered; do not edit.",
-        "# kubeadm's unit passes $KUBELET_EXTRA_ARGS to the kubelet.",
-        "[Service]",
-        `Environment="KUBELET_EXTRA_ARGS=--node-ip=${address} --address=${address}"`,
-    ].join("\n") + "\n";
+    return (
+        [
+            "# bgp-fabric: the kubelet listens on and registers the node's fabric address. Rendered; do not edit.",
+            "# kubeadm's unit passes $KUBELET_EXTRA_ARGS to the kubelet.",
+            "[Service]",
+            `Environment="KUBELET_EXTRA_ARGS=--node-ip=${address} --address=${address}"`,
+        ].join("\n") + "\n"
+    );
 }
 
 function bootUnit(): string {
-    return [
-        "# bgp-fabric: the node's fabric addresses, before the kubelet starts. Rendered; do not edit.",
-        "[Unit]",
-        "Description=bgp-fabric node addresses and uplinks",
-        "After=network.target",
-        "Before=kubelet.service",
-        "",
-        "[Service]",
-        "Type=oneshot",
-        "RemainAfterExit=yes",
-        "ExecStart=/usr/local/sbin/bgp-fabric-network",
-        "",
-        "[Install]",
-        "WantedBy=multi-user.target",
-    ].join("\n") + "\n";
+    return (
+        [
+            "# bgp-fabric: the node's fabric addresses, before the kubelet starts. Rendered; do not edit.",
+            "[Unit]",
+            "Description=bgp-fabric node addresses and uplinks",
+            "After=network.target",
+            "Before=kubelet.service",
+            "",
+            "[Service]",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            "ExecStart=/usr/local/sbin/bgp-fabric-network",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+        ].join("\n") + "\n"
+    );
 }

@@ -16,8 +16,12 @@ export const FABRIC_MTU = 9216;
 
 export function renderInterfaces(plan: FabricPlan, name: string): string {
     const d = findDevice(plan, name);
-    if (d.role !== "spine" && d.role !== "leaf") throw new Error(`${name} is a ${d.role}: only switches get an interfaces file`);
-    if (!d.managed) throw new Error(`${name} is not managed (managed: false): bgp-fabric renders no config for it`);
+    if (d.role !== "spine" && d.role !== "leaf")
+        throw new Error(`${name} is a ${d.role}: only switches get an interfaces file`);
+    if (!d.managed)
+        throw new Error(
+            `${name} is not managed (managed: false): bgp-fabric renders no config for it`,
+        );
     const calico = rackRouting(plan.kubernetes.routing);
     const out = [
         `# ${d.name}: /etc/network/interfaces rendered by bgp-fabric (fabric ${plan.name}); the next apply replaces manual edits.`,
@@ -29,13 +33,25 @@ export function renderInterfaces(plan: FabricPlan, name: string): string {
         `    address ${d.loopback}/32`,
     ];
     for (const i of d.interfaces) {
-        out.push("", `auto ${i.name}`, `iface ${i.name}`, `    alias ${i.peer.device}:${i.peer.port}`);
+        out.push(
+            "",
+            `auto ${i.name}`,
+            `iface ${i.name}`,
+            `    alias ${i.peer.device}:${i.peer.port}`,
+        );
         if (i.address) out.push(`    address ${i.address}`);
         if (i.kind !== "external") out.push(`    mtu ${FABRIC_MTU}`);
     }
     if (calico && d.rackSubnet && d.address) {
         const ports = d.interfaces.filter((i) => i.kind === "server").map((i) => i.name);
-        out.push("", `auto ${RACK_BRIDGE}`, `iface ${RACK_BRIDGE}`, `    alias rack ${d.rackSubnet}`, `    bridge-ports ${ports.join(" ") || "none"}`, "    bridge-stp off");
+        out.push(
+            "",
+            `auto ${RACK_BRIDGE}`,
+            `iface ${RACK_BRIDGE}`,
+            `    alias rack ${d.rackSubnet}`,
+            `    bridge-ports ${ports.join(" ") || "none"}`,
+            "    bridge-stp off",
+        );
         // No mtu on the bridge: ifupdown2 has it follow its ports.
         out.push(`    address ${d.address}/${parseCidr(d.rackSubnet).length}`);
     }

@@ -19,7 +19,9 @@ function id(name: string): string {
 /** The port a session runs on (numbered sessions name only addresses: find the cable). */
 function port(plan: FabricPlan, end: SessionEnd, peer: string): string {
     if (end.interface) return end.interface;
-    const cable = plan.devices.find((d) => d.name === end.device)?.interfaces.find((i) => i.peer.device === peer);
+    const cable = plan.devices
+        .find((d) => d.name === end.device)
+        ?.interfaces.find((i) => i.peer.device === peer);
     return cable?.name ?? end.address ?? "?";
 }
 
@@ -31,11 +33,16 @@ export function renderMermaid(plan: FabricPlan): string {
         out.push(`  subgraph tier_${role}["${title}"]`);
         for (const d of devices) {
             const label = [d.name, `AS ${d.asn}`, d.loopback].join("<br/>");
-            out.push(role === "external" ? `    ${id(d.name)}(["${label}"])` : `    ${id(d.name)}["${label}"]`);
+            out.push(
+                role === "external"
+                    ? `    ${id(d.name)}(["${label}"])`
+                    : `    ${id(d.name)}["${label}"]`,
+            );
         }
         out.push("  end");
     }
-    const rank = (name: string) => TIERS.findIndex(([r]) => r === plan.devices.find((d) => d.name === name)?.role);
+    const rank = (name: string) =>
+        TIERS.findIndex(([r]) => r === plan.devices.find((d) => d.name === name)?.role);
     for (const s of plan.sessions) {
         // The upper tier first, so the layout runs top to bottom.
         const [up, down] = rank(s.a.device) <= rank(s.b.device) ? [s.a, s.b] : [s.b, s.a];

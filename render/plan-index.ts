@@ -1,9 +1,9 @@
-// Lookups over a plan that every per-device render needs: devices by name and
-// the fabric-wide values (prefix sets, AS paths) that are the same for every
-// switch. Rendering all N devices of a plan calls renderDevice N times; each
-// call scanning plan.devices (findDevice, node loopbacks, external links) made
-// rendering the fabric O(N²). Here they are computed once per plan and kept in
-// a WeakMap keyed by the plan object, so they go away with the plan.
+// Devices by name, the lookup every per-device render needs. Rendering all N
+// devices of a plan calls renderDevice N times; each call scanning
+// plan.devices (findDevice) made rendering the fabric O(N²). The map is built
+// once per plan and kept in a WeakMap keyed by the plan object, so it goes
+// away with the plan. (The fabric-wide prefix sets are the plan's own:
+// plan.prefixSets.)
 //
 // A plan is plain data that nothing mutates after planFabric (DESIGN.md: the
 // renderers are pure functions of it). The cache is nevertheless rebuilt
@@ -22,7 +22,6 @@ interface PlanIndex {
     kubernetes: FabricPlan["kubernetes"];
     pools: FabricPlan["pools"];
     byName: Map<string, PlannedDevice>;
-    values: Map<string, unknown>;
 }
 
 const indexes = new WeakMap<FabricPlan, PlanIndex>();
@@ -47,7 +46,6 @@ function planIndex(plan: FabricPlan): PlanIndex {
             kubernetes: plan.kubernetes,
             pools: plan.pools,
             byName,
-            values: new Map(),
         };
         indexes.set(plan, ix);
     }
@@ -60,18 +58,4 @@ export function deviceByName(plan: FabricPlan, name: string): PlannedDevice | un
     if (d && d.name === name) return d;
     // Renamed in place since the index was built: scan, as before.
     return plan.devices.find((x) => x.name === name);
-}
-
-/**
- * A fabric-wide value computed once per plan (`key` names what `compute`
- * returns). The value is frozen: callers share it.
- */
-export function perPlan<T extends readonly unknown[]>(plan: FabricPlan, key: string, compute: () => T): T {
-    const values = planIndex(plan).values;
-    let v = values.get(key) as T | undefined;
-    if (v === undefined) {
-        v = Object.freeze(compute()) as T;
-        values.set(key, v);
-    }
-    return v;
 }

@@ -85,10 +85,10 @@ setup_go() { # only when something has to be downloaded or built
   GO_READY=1
 }
 
-# mod_download MODULE@QUERY -> sets DL_DIR, DL_VERSION, DL_HASH; returns 1 (DL_ERR) if unavailable
+# mod_download MODULE@QUERY -> sets DL_DIR, DL_VERSION; returns 1 (DL_ERR) if unavailable
 mod_download() {
   local json
-  DL_DIR='' DL_VERSION='' DL_HASH='' DL_ERR=''
+  DL_DIR='' DL_VERSION='' DL_ERR=''
   if ! json=$(cd "$WORK" && "$GO" mod download -json "$1" </dev/null 2>&1); then
     DL_ERR=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' | head -n1)
     DL_ERR=${DL_ERR:-$(printf '%s' "$json" | tail -n1)}
@@ -96,7 +96,7 @@ mod_download() {
     return 1
   fi
   field() { printf '%s\n' "$json" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" | head -n1; }
-  DL_DIR=$(field Dir) DL_VERSION=$(field Version) DL_HASH=$(field Hash)
+  DL_DIR=$(field Dir) DL_VERSION=$(field Version)
   [[ -d $DL_DIR ]] || { DL_ERR="no module directory in: $json"; return 1; }
 }
 

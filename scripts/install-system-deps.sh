@@ -19,6 +19,7 @@ PACKAGES=(
   openssh-server openssh-client
   iproute2 iputils-ping procps util-linux   # ip, ping, pgrep/sysctl, unshare/nsenter
   ethtool socat netcat-openbsd jq
+  shellcheck              # the rendered scripts and render/scripts/*.sh (test/render/platforms.test.ts)
 )
 
 SUDO=()

@@ -6,4 +6,5 @@ bash scripts/setup.sh
 [ -f scripts/env.sh ] && source scripts/env.sh
 echo "typecheck: tsc --noEmit"
 npx tsc --noEmit -p .
+bash scripts/lint.sh
 npx mocha "$@"

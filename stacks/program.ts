@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { Fabric } from "../components";
-import { FabricConfigError, planFabric } from "../plan";
+import { FabricConfigError, FabricPlan, planFabric } from "../plan";
 import { readFabricConfig } from "./config";
 
 export interface StackOutputs {
@@ -17,26 +17,33 @@ export interface StackOutputs {
 }
 
 export function fabricProgram(): StackOutputs {
-    const { config, secrets } = readFabricConfig();
-    const devices = config.apply?.devices ?? true;
-    const problems: string[] = [];
-    if (typeof devices !== "boolean") problems.push(`fabric:apply.devices: ${JSON.stringify(devices)} must be true or false`);
-    let fabricPlan;
+    let read: ReturnType<typeof readFabricConfig>;
+    let fabricPlan: FabricPlan;
     try {
-        fabricPlan = planFabric(config);
+        read = readFabricConfig();
+        fabricPlan = planFabric(read.config);
     } catch (err) {
         if (!(err instanceof FabricConfigError)) throw err;
-        problems.push(...err.errors.map((e) => `${e.field}: ${e.message}`));
+        const problems = err.errors.map((e) => `  ${e.field}: ${e.message}`);
+        throw new pulumi.RunError(
+            `the fabric config has ${problems.length} problem(s):\n${problems.join("\n")}`,
+        );
     }
-    if (problems.length || !fabricPlan) {
-        throw new pulumi.RunError(`the fabric config has ${problems.length} problem(s):\n` + problems.map((p) => `  ${p}`).join("\n"));
-    }
+    const { config, secrets } = read;
     const fabric = new Fabric(fabricPlan.name, {
         plan: fabricPlan,
         ssh: { user: config.ssh?.user, privateKey: secrets.sshPrivateKey },
         bgpPasswords: secrets.bgpPasswords,
-        kubernetes: { kubeconfig: secrets.kubeconfig, renderDirectory: config.kubernetes?.renderDirectory },
-        devices,
+        kubernetes: {
+            kubeconfig: secrets.kubeconfig,
+            renderDirectory: config.kubernetes?.renderDirectory,
+        },
+        devices: config.apply?.devices ?? true,
     });
-    return { asns: fabric.asns, loopbacks: fabric.loopbacks, vips: fabric.vips, bgpSessions: fabric.bgpSessions };
+    return {
+        asns: fabric.asns,
+        loopbacks: fabric.loopbacks,
+        vips: fabric.vips,
+        bgpSessions: fabric.bgpSessions,
+    };
 }

@@ -38,21 +38,39 @@ export const bgpSessionsAgree: StackValidationPolicy = {
         // Each deployed config: its own ASN first (once per device).
         for (const f of view.frr.values()) {
             const asn = view.asns[f.device];
-            if (!f.bgp) report(`${f.device}: its frr.conf (${f.where}) has no 'router bgp' block`, f.urn);
-            else if (asn !== undefined && f.bgp.asn !== asn) report(`${f.device}: its frr.conf (${f.where}) says 'router bgp ${f.bgp.asn}', but ${f.device} is AS ${asn}`, f.urn);
+            if (!f.bgp)
+                report(`${f.device}: its frr.conf (${f.where}) has no 'router bgp' block`, f.urn);
+            else if (asn !== undefined && f.bgp.asn !== asn)
+                report(
+                    `${f.device}: its frr.conf (${f.where}) says 'router bgp ${f.bgp.asn}', but ${f.device} is AS ${asn}`,
+                    f.urn,
+                );
         }
         const calico = calicoObjects(view.resources);
         for (const s of view.sessions) {
             for (const e of [s.a, s.b]) {
                 const asn = view.asns[e.device];
-                if (asn !== undefined && e.asn !== asn) report(`session ${s.id}: the end on ${e.device} says AS ${e.asn}, but ${e.device} is AS ${asn}`, deviceUrn(view, e.device));
+                if (asn !== undefined && e.asn !== asn)
+                    report(
+                        `session ${s.id}: the end on ${e.device} says AS ${e.asn}, but ${e.device} is AS ${asn}`,
+                        deviceUrn(view, e.device),
+                    );
             }
             const [aAsn, bAsn] = [asnOf(s.a.device, s.a.asn), asnOf(s.b.device, s.b.asn)];
             // metallb-bgp: MetalLB's speaker may be iBGP with its router (design 5: AS 64512 on both sides).
-            if (aAsn === bAsn && !(view.plan.kubernetes.routing === "metallb-bgp" && s.kind === "server")) {
-                report(`session ${s.id}: both ends are AS ${aAsn}; every session of the fabric is eBGP (a peer with its own ASN is refused by 'remote-as external')`, deviceUrn(view, s.a.device));
+            if (
+                aAsn === bAsn &&
+                !(view.plan.kubernetes.routing === "metallb-bgp" && s.kind === "server")
+            ) {
+                report(
+                    `session ${s.id}: both ends are AS ${aAsn}; every session of the fabric is eBGP (a peer with its own ASN is refused by 'remote-as external')`,
+                    deviceUrn(view, s.a.device),
+                );
             }
-            for (const [self, peer] of [[s.a, s.b], [s.b, s.a]] as [SessionEnd, SessionEnd][]) {
+            for (const [self, peer] of [
+                [s.a, s.b],
+                [s.b, s.a],
+            ] as [SessionEnd, SessionEnd][]) {
                 const peerAsn = asnOf(peer.device, peer.asn);
                 const f = view.frr.get(self.device);
                 if (f?.bgp) {
@@ -60,15 +78,56 @@ export const bgpSessionsAgree: StackValidationPolicy = {
                     const n = key === undefined ? undefined : f.bgp.neighbors.get(key);
                     const where = `${self.device}'s frr.conf (${f.where})`;
                     if (key === undefined || !n) {
-                        const range = peer.address && f.bgp.listenRanges.find((r) => contains(parseCidr(r.prefix), parseAddress(peer.address!)!));
-                        if (!range) report(`session ${s.id}: ${where} has no neighbor ${key ?? "(no interface or address)"} for ${peer.device}`, f.urn);
-                        else checkRemoteAs(report, s, where, `listen range ${range.prefix}`, f.bgp.groups.get(range.group)?.remoteAs, aAsn === bAsn, peer.device, peerAsn, f.urn);
+                        const range =
+                            peer.address &&
+                            f.bgp.listenRanges.find((r) =>
+                                contains(parseCidr(r.prefix), parseAddress(peer.address!)!),
+                            );
+                        if (!range)
+                            report(
+                                `session ${s.id}: ${where} has no neighbor ${key ?? "(no interface or address)"} for ${peer.device}`,
+                                f.urn,
+                            );
+                        else
+                            checkRemoteAs(
+                                report,
+                                s,
+                                where,
+                                `listen range ${range.prefix}`,
+                                f.bgp.groups.get(range.group)?.remoteAs,
+                                aAsn === bAsn,
+                                peer.device,
+                                peerAsn,
+                                f.urn,
+                            );
                         continue;
                     }
-                    if (unnumbered(s) && !n.unnumbered) report(`session ${s.id}: ${where} has neighbor ${key} as an address, but the session is unnumbered on interface ${key}`, f.urn);
-                    if (!unnumbered(s) && n.unnumbered) report(`session ${s.id}: ${where} has neighbor ${key} as an interface (unnumbered), but the session is numbered (${peer.device} at ${peer.address})`, f.urn);
-                    checkRemoteAs(report, s, where, `neighbor ${key}`, effectiveRemoteAs(f.bgp, n), aAsn === bAsn, peer.device, peerAsn, f.urn);
-                } else if (s.kind === "server" && view.plan.kubernetes.routing === "calico-bgp" && view.plan.devices.find((d) => d.name === self.device)?.role === "node") {
+                    if (unnumbered(s) && !n.unnumbered)
+                        report(
+                            `session ${s.id}: ${where} has neighbor ${key} as an address, but the session is unnumbered on interface ${key}`,
+                            f.urn,
+                        );
+                    if (!unnumbered(s) && n.unnumbered)
+                        report(
+                            `session ${s.id}: ${where} has neighbor ${key} as an interface (unnumbered), but the session is numbered (${peer.device} at ${peer.address})`,
+                            f.urn,
+                        );
+                    checkRemoteAs(
+                        report,
+                        s,
+                        where,
+                        `neighbor ${key}`,
+                        effectiveRemoteAs(f.bgp, n),
+                        aAsn === bAsn,
+                        peer.device,
+                        peerAsn,
+                        f.urn,
+                    );
+                } else if (
+                    s.kind === "server" &&
+                    view.plan.kubernetes.routing === "calico-bgp" &&
+                    view.plan.devices.find((d) => d.name === self.device)?.role === "node"
+                ) {
                     checkCalicoEnd(report, view, s, self, peer, peerAsn, calico);
                 }
             }
@@ -87,11 +146,20 @@ function checkRemoteAs(
     peerAsn: number,
     urn: string,
 ): void {
-    if (remoteAs === undefined) report(`session ${s.id}: ${where} has no remote-as for ${what} (${peer})`, urn);
-    else if (remoteAs === "internal") report(`session ${s.id}: ${where} has 'remote-as internal' for ${what}, but ${peer} is AS ${peerAsn} (eBGP)`, urn);
+    if (remoteAs === undefined)
+        report(`session ${s.id}: ${where} has no remote-as for ${what} (${peer})`, urn);
+    else if (remoteAs === "internal")
+        report(
+            `session ${s.id}: ${where} has 'remote-as internal' for ${what}, but ${peer} is AS ${peerAsn} (eBGP)`,
+            urn,
+        );
     else if (remoteAs === "external") {
         if (sameAsn) return; // reported once for the session above
-    } else if (Number(remoteAs) !== peerAsn) report(`session ${s.id}: ${where} has 'remote-as ${remoteAs}' for ${what}, but ${peer} is AS ${peerAsn}`, urn);
+    } else if (Number(remoteAs) !== peerAsn)
+        report(
+            `session ${s.id}: ${where} has 'remote-as ${remoteAs}' for ${what}, but ${peer} is AS ${peerAsn}`,
+            urn,
+        );
 }
 
 interface CalicoObjects {
@@ -105,31 +173,67 @@ function calicoObjects(resources: PolicyResource[]): CalicoObjects {
     const out: CalicoObjects = { peers: new Map(), nodeAsns: new Map() };
     for (const r of resources) {
         if (r.type === TYPES.calicoPeer) {
-            const spec = plain(r.props.spec ?? {}) as { nodeSelector?: string; peerIP?: string; asNumber?: number };
+            const spec = plain(r.props.spec ?? {}) as {
+                nodeSelector?: string;
+                peerIP?: string;
+                asNumber?: number;
+            };
             const m = /^kubernetes\.io\/hostname == '([^']+)'$/.exec(spec.nodeSelector ?? "");
             if (!m) continue;
-            out.peers.set(m[1], [...(out.peers.get(m[1]) ?? []), { urn: r.urn, peerIP: spec.peerIP, asNumber: spec.asNumber }]);
+            out.peers.set(m[1], [
+                ...(out.peers.get(m[1]) ?? []),
+                { urn: r.urn, peerIP: spec.peerIP, asNumber: spec.asNumber },
+            ]);
         } else if (r.type === TYPES.nodePatch) {
-            const md = plain(r.props.metadata ?? {}) as { name?: string; annotations?: Record<string, string> };
-            if (md.name && md.annotations?.[CALICO_ASN_ANNOTATION] !== undefined) out.nodeAsns.set(md.name, { urn: r.urn, asn: md.annotations[CALICO_ASN_ANNOTATION] });
+            const md = plain(r.props.metadata ?? {}) as {
+                name?: string;
+                annotations?: Record<string, string>;
+            };
+            if (md.name && md.annotations?.[CALICO_ASN_ANNOTATION] !== undefined)
+                out.nodeAsns.set(md.name, {
+                    urn: r.urn,
+                    asn: md.annotations[CALICO_ASN_ANNOTATION],
+                });
         }
     }
     return out;
 }
 
 /** calico-bgp: the node's end is Calico's BIRD: a BGPPeer to the leaf's address with the leaf's ASN, and the node's own ASN annotated. */
-function checkCalicoEnd(report: (m: string, urn?: string) => void, view: FabricView, s: PlannedSession, node: SessionEnd, leaf: SessionEnd, leafAsn: number, calico: CalicoObjects): void {
+function checkCalicoEnd(
+    report: (m: string, urn?: string) => void,
+    view: FabricView,
+    s: PlannedSession,
+    node: SessionEnd,
+    leaf: SessionEnd,
+    leafAsn: number,
+    calico: CalicoObjects,
+): void {
     const nodeAsn = view.asns[node.device] ?? node.asn;
     const annotated = calico.nodeAsns.get(node.device);
-    if (!annotated) report(`${node.device}: no Node patch gives it its ASN ${nodeAsn} (annotation ${CALICO_ASN_ANNOTATION}), so Calico peers with the cluster default ASN`, view.fabric.urn);
-    else if (annotated.asn !== String(nodeAsn)) report(`${node.device}: its Node patch says ${CALICO_ASN_ANNOTATION} ${annotated.asn}, but ${node.device} is AS ${nodeAsn}`, annotated.urn);
+    if (!annotated)
+        report(
+            `${node.device}: no Node patch gives it its ASN ${nodeAsn} (annotation ${CALICO_ASN_ANNOTATION}), so Calico peers with the cluster default ASN`,
+            view.fabric.urn,
+        );
+    else if (annotated.asn !== String(nodeAsn))
+        report(
+            `${node.device}: its Node patch says ${CALICO_ASN_ANNOTATION} ${annotated.asn}, but ${node.device} is AS ${nodeAsn}`,
+            annotated.urn,
+        );
     const peers = calico.peers.get(node.device) ?? [];
     const peer = peers.find((p) => p.peerIP === leaf.address);
     if (!peer) {
         const have = [...new Set(peers.map((p) => p.peerIP).filter((x): x is string => !!x))];
-        report(`session ${s.id}: no Calico BGPPeer from ${node.device} to ${leaf.device} at ${leaf.address}${have.length ? ` (it has peers at ${list(have)})` : ""}`, view.fabric.urn);
+        report(
+            `session ${s.id}: no Calico BGPPeer from ${node.device} to ${leaf.device} at ${leaf.address}${have.length ? ` (it has peers at ${list(have)})` : ""}`,
+            view.fabric.urn,
+        );
     } else if (peer.asNumber !== leafAsn) {
-        report(`session ${s.id}: the Calico BGPPeer from ${node.device} to ${leaf.address} has asNumber ${peer.asNumber}, but ${leaf.device} is AS ${leafAsn}`, peer.urn);
+        report(
+            `session ${s.id}: the Calico BGPPeer from ${node.device} to ${leaf.address} has asNumber ${peer.asNumber}, but ${leaf.device} is AS ${leafAsn}`,
+            peer.urn,
+        );
     }
 }
 
@@ -140,8 +244,15 @@ export const bgpMultipathRelax: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: fabricStackPolicy((view, args, report) => {
-        const leafAsns = [...new Set(view.plan.devices.filter((d) => d.role === "leaf").map((d) => view.asns[d.name] ?? d.asn))].sort((x, y) => x - y);
-        if (leafAsns.length < 2) args.notApplicable(`every leaf has the same ASN (${leafAsns.join("") || "no leafs"})`);
+        const leafAsns = [
+            ...new Set(
+                view.plan.devices
+                    .filter((d) => d.role === "leaf")
+                    .map((d) => view.asns[d.name] ?? d.asn),
+            ),
+        ].sort((x, y) => x - y);
+        if (leafAsns.length < 2)
+            args.notApplicable(`every leaf has the same ASN (${leafAsns.join("") || "no leafs"})`);
         for (const f of view.frr.values()) {
             if (!f.bgp || f.bgp.multipathRelax) continue;
             report(

@@ -45,8 +45,14 @@ export const asnRouterIdUnique: StackValidationPolicy = {
         }
         const k = view.plan.kubernetes;
         if (k.routing === "router-on-host") {
-            const clash = view.plan.devices.find((d) => (view.asns[d.name] ?? d.asn) === k.speakerAsn);
-            if (clash) report(`kubernetes.speakerAsn: ${k.speakerAsn} is already the ASN of '${clash.name}'; the MetalLB speaker needs its own`, view.fabric.urn);
+            const clash = view.plan.devices.find(
+                (d) => (view.asns[d.name] ?? d.asn) === k.speakerAsn,
+            );
+            if (clash)
+                report(
+                    `kubernetes.speakerAsn: ${k.speakerAsn} is already the ASN of '${clash.name}'; the MetalLB speaker needs its own`,
+                    view.fabric.urn,
+                );
         }
     }),
 };
@@ -70,18 +76,31 @@ export const asnRanges: StackValidationPolicy = {
     severity: "high",
     configSchema: {
         properties: {
-            privateRanges: { type: "boolean", default: true, description: "Allow the private ASN ranges of RFC 6996." },
+            privateRanges: {
+                type: "boolean",
+                default: true,
+                description: "Allow the private ASN ranges of RFC 6996.",
+            },
             allowedRanges: {
                 type: "array",
                 default: [],
-                description: "More ASN ranges to allow, inclusive, e.g. [{ \"from\": 63500, \"to\": 63599 }] for a vendor fabric.",
+                description:
+                    'More ASN ranges to allow, inclusive, e.g. [{ "from": 63500, "to": 63599 }] for a vendor fabric.',
                 items: {
                     type: "object",
-                    properties: { from: { type: "integer", minimum: 1, maximum: 4294967294 }, to: { type: "integer", minimum: 1, maximum: 4294967294 } },
+                    properties: {
+                        from: { type: "integer", minimum: 1, maximum: 4294967294 },
+                        to: { type: "integer", minimum: 1, maximum: 4294967294 },
+                    },
                     required: ["from", "to"],
                 },
             },
-            allowedAsns: { type: "array", default: [], items: { type: "integer", minimum: 1, maximum: 4294967294 }, description: "Single ASNs to allow." },
+            allowedAsns: {
+                type: "array",
+                default: [],
+                items: { type: "integer", minimum: 1, maximum: 4294967294 },
+                description: "Single ASNs to allow.",
+            },
         },
     },
     validateStack: fabricStackPolicy((view, args, report) => {
@@ -91,16 +110,27 @@ export const asnRanges: StackValidationPolicy = {
             ...(cfg.allowedRanges ?? []).map((r): [number, number] => [r.from, r.to]),
         ];
         const asns = new Set(cfg.allowedAsns ?? []);
-        const allowed = (asn: number) => asns.has(asn) || ranges.some(([a, b]) => asn >= a && asn <= b);
-        const shown = list([...ranges.map(([a, b]) => `${a}–${b}`), ...[...asns].map(String)]) || "none";
+        const allowed = (asn: number) =>
+            asns.has(asn) || ranges.some(([a, b]) => asn >= a && asn <= b);
+        const shown =
+            list([...ranges.map(([a, b]) => `${a}–${b}`), ...[...asns].map(String)]) || "none";
         const check = (what: string, asn: number, urn: string) => {
             const reserved = reservedAsn(asn);
             if (reserved) report(`${what}: ASN ${reserved}; no device may use it`, urn);
             else if (!allowed(asn)) {
-                report(`${what} has ASN ${asn}, outside the allowed ASNs (${shown}); if the fabric really uses it, allow it in this policy's config (allowedRanges or allowedAsns)`, urn);
+                report(
+                    `${what} has ASN ${asn}, outside the allowed ASNs (${shown}); if the fabric really uses it, allow it in this policy's config (allowedRanges or allowedAsns)`,
+                    urn,
+                );
             }
         };
-        for (const d of view.plan.devices) check(describeDevice(d), view.asns[d.name] ?? d.asn, deviceUrn(view, d.name));
-        if (view.plan.kubernetes.routing === "router-on-host") check("the MetalLB speaker (kubernetes.speakerAsn)", view.plan.kubernetes.speakerAsn, view.fabric.urn);
+        for (const d of view.plan.devices)
+            check(describeDevice(d), view.asns[d.name] ?? d.asn, deviceUrn(view, d.name));
+        if (view.plan.kubernetes.routing === "router-on-host")
+            check(
+                "the MetalLB speaker (kubernetes.speakerAsn)",
+                view.plan.kubernetes.speakerAsn,
+                view.fabric.urn,
+            );
     }),
 };

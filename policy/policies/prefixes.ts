@@ -24,19 +24,36 @@ function ranges(view: FabricView): Range[] {
     const a = plan.addressing;
     const k = plan.kubernetes;
     const routerOnHost = k.routing === "router-on-host";
-    const out: Range[] = [{ name: `addressing.loopbacks ${a.loopbacks}`, cidr: parseCidr(a.loopbacks) }];
-    if (routerOnHost) out.push({ name: `addressing.nodeLoopbacks ${a.nodeLoopbacks}`, cidr: parseCidr(a.nodeLoopbacks) });
-    if (a.links !== "unnumbered") out.push({ name: `addressing.links ${a.links}`, cidr: parseCidr(a.links) });
-    const rackRange = a.rackSubnets === undefined ? undefined : `addressing.rackSubnets ${a.rackSubnets}`;
+    const out: Range[] = [
+        { name: `addressing.loopbacks ${a.loopbacks}`, cidr: parseCidr(a.loopbacks) },
+    ];
+    if (routerOnHost)
+        out.push({
+            name: `addressing.nodeLoopbacks ${a.nodeLoopbacks}`,
+            cidr: parseCidr(a.nodeLoopbacks),
+        });
+    if (a.links !== "unnumbered")
+        out.push({ name: `addressing.links ${a.links}`, cidr: parseCidr(a.links) });
+    const rackRange =
+        a.rackSubnets === undefined ? undefined : `addressing.rackSubnets ${a.rackSubnets}`;
     // rackSubnets may name a start address inside its prefix (plan/settings.ts); parseCidr aligns it.
     if (rackRange) out.push({ name: rackRange, cidr: parseCidr(a.rackSubnets!) });
     // Every rack subnet once: the leafs sharing it are one rack pair.
     const racks = new Map<string, string[]>();
-    for (const d of plan.devices) if (d.role === "leaf" && d.rackSubnet) racks.set(d.rackSubnet, [...(racks.get(d.rackSubnet) ?? []), d.name]);
-    for (const [subnet, leafs] of racks) out.push({ name: `the rack subnet ${subnet} of ${leafs.join("+")}`, cidr: parseCidr(subnet), parent: rackRange, key: subnet });
+    for (const d of plan.devices)
+        if (d.role === "leaf" && d.rackSubnet)
+            racks.set(d.rackSubnet, [...(racks.get(d.rackSubnet) ?? []), d.name]);
+    for (const [subnet, leafs] of racks)
+        out.push({
+            name: `the rack subnet ${subnet} of ${leafs.join("+")}`,
+            cidr: parseCidr(subnet),
+            parent: rackRange,
+            key: subnet,
+        });
     out.push({ name: `kubernetes.podCidr ${k.podCidr}`, cidr: parseCidr(k.podCidr) });
     out.push({ name: `kubernetes.serviceCidr ${k.serviceCidr}`, cidr: parseCidr(k.serviceCidr) });
-    for (const [pool, { cidr }] of Object.entries(view.pools)) out.push({ name: `pool '${pool}' ${cidr}`, cidr: parseCidr(cidr) });
+    for (const [pool, { cidr }] of Object.entries(view.pools))
+        out.push({ name: `pool '${pool}' ${cidr}`, cidr: parseCidr(cidr) });
     // Loopbacks outside their range (pinned, often on someone else's switch) are /32s of their own.
     const switchRange = parseCidr(a.loopbacks);
     const nodeRange = parseCidr(a.nodeLoopbacks);
@@ -46,7 +63,8 @@ function ranges(view: FabricView): Range[] {
         // Someone else's leaf known by its rack address (its SVI): the rack subnet covers it.
         if (d.address !== undefined && lo === d.address) continue;
         const c = parseCidr(`${lo}/32`);
-        if (!containsCidr(d.role === "node" ? nodeRange : switchRange, c)) out.push({ name: `the loopback ${lo}/32 of ${d.name}`, cidr: c });
+        if (!containsCidr(d.role === "node" ? nodeRange : switchRange, c))
+            out.push({ name: `the loopback ${lo}/32 of ${d.name}`, cidr: c });
     }
     return out;
 }
@@ -64,8 +82,15 @@ export const prefixesDisjoint: StackValidationPolicy = {
                 const [x, y] = [rs[i], rs[j]];
                 if (!overlaps(x.cidr, y.cidr)) continue;
                 if (x.key !== undefined && x.key === y.key) continue;
-                if ((x.parent === y.name && containsCidr(y.cidr, x.cidr)) || (y.parent === x.name && containsCidr(x.cidr, y.cidr))) continue;
-                report(`${x.name} overlaps ${y.name}${sameOrInside(x.cidr, y.cidr)}`, view.fabric.urn);
+                if (
+                    (x.parent === y.name && containsCidr(y.cidr, x.cidr)) ||
+                    (y.parent === x.name && containsCidr(x.cidr, y.cidr))
+                )
+                    continue;
+                report(
+                    `${x.name} overlaps ${y.name}${sameOrInside(x.cidr, y.cidr)}`,
+                    view.fabric.urn,
+                );
             }
         }
     }),

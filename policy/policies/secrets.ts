@@ -55,8 +55,12 @@ function material(field: string, value: unknown): string | undefined {
 export function findSecretMaterial(type: string, raw: Record<string, unknown>): Finding[] {
     if (!COMMAND_TYPES.includes(type)) return [];
     const out: Finding[] = [];
-    const stored = (o: unknown, key: string): unknown => (o !== null && typeof o === "object" ? Object.getOwnPropertyDescriptor(o, key)?.value : undefined);
-    const open = (v: unknown): { value: unknown; secret: boolean } => (v instanceof Secret ? { value: v.value, secret: true } : { value: v, secret: false });
+    const stored = (o: unknown, key: string): unknown =>
+        o !== null && typeof o === "object"
+            ? Object.getOwnPropertyDescriptor(o, key)?.value
+            : undefined;
+    const open = (v: unknown): { value: unknown; secret: boolean } =>
+        v instanceof Secret ? { value: v.value, secret: true } : { value: v, secret: false };
     const visit = (field: string, v: unknown, secretAbove: boolean) => {
         const { value, secret } = open(v);
         const what = material(field, value);
@@ -64,13 +68,17 @@ export function findSecretMaterial(type: string, raw: Record<string, unknown>): 
     };
     for (const f of SCRIPT_FIELDS) visit(f, stored(raw, f), false);
     const env = open(stored(raw, "environment"));
-    if (env.value && typeof env.value === "object") for (const k of Object.keys(env.value)) visit(`environment.${k}`, stored(env.value, k), env.secret);
+    if (env.value && typeof env.value === "object")
+        for (const k of Object.keys(env.value))
+            visit(`environment.${k}`, stored(env.value, k), env.secret);
     const conn = open(stored(raw, "connection"));
     if (conn.value && typeof conn.value === "object") {
-        for (const k of CONNECTION_SECRETS) visit(`connection.${k}`, stored(conn.value, k), conn.secret);
+        for (const k of CONNECTION_SECRETS)
+            visit(`connection.${k}`, stored(conn.value, k), conn.secret);
         const proxy = open(stored(conn.value, "proxy"));
         if (proxy.value && typeof proxy.value === "object") {
-            for (const k of CONNECTION_SECRETS) visit(`connection.proxy.${k}`, stored(proxy.value, k), conn.secret || proxy.secret);
+            for (const k of CONNECTION_SECRETS)
+                visit(`connection.proxy.${k}`, stored(proxy.value, k), conn.secret || proxy.secret);
         }
     }
     return out;
@@ -80,7 +88,12 @@ export function findSecretMaterial(type: string, raw: Record<string, unknown>): 
 function grouped(findings: Finding[]): [string, string][] {
     const by = new Map<string, string[]>();
     for (const f of findings) by.set(f.what, [...(by.get(f.what) ?? []), f.field]);
-    return [...by].map(([what, fields]) => [fields.length > 1 ? `${fields.slice(0, -1).join(", ")} and ${fields[fields.length - 1]}` : fields[0], what]);
+    return [...by].map(([what, fields]) => [
+        fields.length > 1
+            ? `${fields.slice(0, -1).join(", ")} and ${fields[fields.length - 1]}`
+            : fields[0],
+        what,
+    ]);
 }
 
 function hold(fields: string): string {
@@ -92,7 +105,8 @@ const seen = new Map<string, Finding[]>();
 
 export const noPlaintextSecrets: ResourceValidationPolicy = {
     name: "fabric-no-plaintext-secrets",
-    description: "No secret in plain text in any command input (keys, passwords, BGP session passwords are Pulumi secrets).",
+    description:
+        "No secret in plain text in any command input (keys, passwords, BGP session passwords are Pulumi secrets).",
     enforcementLevel: "remediate",
     severity: "critical",
     remediateResource: (args) => {
@@ -106,13 +120,17 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
         seen.delete(args.urn);
         if (found) {
             for (const [fields, what] of grouped(found.filter((x) => !x.secret))) {
-                report(`${args.name}: ${fields} ${hold(fields)} ${what} in plain text; make it a Pulumi secret (pulumi.secret) so the engine encrypts it in state and masks it in previews and logs`);
+                report(
+                    `${args.name}: ${fields} ${hold(fields)} ${what} in plain text; make it a Pulumi secret (pulumi.secret) so the engine encrypts it in state and masks it in previews and logs`,
+                );
             }
             return;
         }
         // No remediation pass: the policy runs at another level and cannot see which inputs are secret.
         for (const [fields, what] of grouped(findSecretMaterial(args.type, args.props))) {
-            report(`${args.name}: ${fields} ${hold(fields)} ${what}, and this policy cannot tell whether it is a secret: run fabric-no-plaintext-secrets at enforcement level 'remediate' (its default), the only level at which CrossGuard shows a policy which inputs are secret`);
+            report(
+                `${args.name}: ${fields} ${hold(fields)} ${what}, and this policy cannot tell whether it is a secret: run fabric-no-plaintext-secrets at enforcement level 'remediate' (its default), the only level at which CrossGuard shows a policy which inputs are secret`,
+            );
         }
     },
 };

@@ -6,6 +6,7 @@
 // organisation with policy config `{ "fabric-ssh-host-key-pinned": "mandatory" }`.
 
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { DEFAULTS } from "../../plan/defaults";
 import { TYPES } from "../stack-view";
 
 /** Resources that open SSH connections (@pulumi/command). */
@@ -32,7 +33,7 @@ function connections(args: ResourceValidationArgs): { label: string; c: Connecti
 }
 
 function target(c: Connection): string {
-    return `${c.user ?? "root"}@${c.host ?? "?"}:${c.port ?? 22}`;
+    return `${c.user ?? DEFAULTS.sshUser}@${c.host ?? "?"}:${c.port ?? DEFAULTS.sshPort}`;
 }
 
 export const sshKeysOnly: ResourceValidationPolicy = {
@@ -43,7 +44,9 @@ export const sshKeysOnly: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         for (const { label, c } of connections(args)) {
             if (typeof c.password === "string" && c.password.length) {
-                report(`${args.name} connects to ${target(c)}${label} with a password; bgp-fabric devices take SSH keys only (fabric:ssh.privateKey as a secret, or an SSH agent)`);
+                report(
+                    `${args.name} connects to ${target(c)}${label} with a password; bgp-fabric devices take SSH keys only (fabric:ssh.privateKey as a secret, or an SSH agent)`,
+                );
             }
         }
     },
@@ -61,7 +64,12 @@ export const sshHostKeyPinned: ResourceValidationPolicy = {
     severity: "medium",
     configSchema: {
         properties: {
-            exemptHosts: { type: "array", items: { type: "string" }, default: [], description: "Hosts that may be reached without a pinned host key." },
+            exemptHosts: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "Hosts that may be reached without a pinned host key.",
+            },
         },
     },
     validateResource: (args, report) => {
@@ -69,7 +77,9 @@ export const sshHostKeyPinned: ResourceValidationPolicy = {
         for (const { label, c } of connections(args)) {
             if (c.host !== undefined && exempt.has(c.host)) continue;
             if (typeof c.hostKey !== "string" || !c.hostKey.trim()) {
-                report(`${args.name} connects to ${target(c)}${label} without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration`);
+                report(
+                    `${args.name} connects to ${target(c)}${label} without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration`,
+                );
             }
         }
     },

@@ -7,7 +7,11 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { Cidr, contains, formatAddress, parseAddress, parseCidr } from "../../plan/ipv4";
 import { PlannedPool } from "../../plan";
-import { ADDRESS_POOL_ANNOTATION, LOAD_BALANCER_IPS_ANNOTATION, vipPoolName } from "../../render/kubernetes/metallb";
+import {
+    ADDRESS_POOL_ANNOTATION,
+    LOAD_BALANCER_IPS_ANNOTATION,
+    vipPoolName,
+} from "../../render/kubernetes/metallb";
 import { fabricStackPolicy, list } from "../common";
 import { TYPES, plain } from "../stack-view";
 
@@ -45,27 +49,43 @@ export const vipsInPools: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: fabricStackPolicy((view, args, report) => {
-        const pools = new Map<string, Cidr>(Object.entries(view.pools).map(([name, p]) => [name, parseCidr(p.cidr)]));
-        const poolNames = () => list(Object.entries(view.pools).map(([n, p]) => `'${n}' ${p.cidr}`)) || "none";
+        const pools = new Map<string, Cidr>(
+            Object.entries(view.pools).map(([name, p]) => [name, parseCidr(p.cidr)]),
+        );
+        const poolNames = () =>
+            list(Object.entries(view.pools).map(([n, p]) => `'${n}' ${p.cidr}`)) || "none";
         for (const [name, pool] of Object.entries(view.pools)) {
             for (const [vip, address] of Object.entries(pool.vips)) {
                 const a = parseAddress(address);
                 if (a === undefined || !contains(pools.get(name)!, a)) {
-                    report(`pool '${name}': the VIP '${vip}' ${address} is outside the pool's ${pool.cidr}`, view.fabric.urn);
+                    report(
+                        `pool '${name}': the VIP '${vip}' ${address} is outside the pool's ${pool.cidr}`,
+                        view.fabric.urn,
+                    );
                 }
             }
         }
         // The pool a MetalLB pool or a Service belongs to: the fabric pool itself or its reserved-VIP pool `<pool>-vips`.
         const fabricPool = (metallbName: string | undefined) =>
-            metallbName === undefined ? undefined : [...pools.keys()].find((p) => p === metallbName || reservedPool(p) === metallbName);
+            metallbName === undefined
+                ? undefined
+                : [...pools.keys()].find(
+                      (p) => p === metallbName || reservedPool(p) === metallbName,
+                  );
         for (const r of args.resources) {
             if (r.type === TYPES.addressPool) checkAddressPool(r, pools, fabricPool, report);
-            else if (r.type === TYPES.service) checkService(r, view.pools, pools, fabricPool, poolNames, report);
+            else if (r.type === TYPES.service)
+                checkService(r, view.pools, pools, fabricPool, poolNames, report);
         }
     }),
 };
 
-function checkAddressPool(r: PolicyResource, pools: Map<string, Cidr>, fabricPool: (n?: string) => string | undefined, report: (m: string, urn?: string) => void): void {
+function checkAddressPool(
+    r: PolicyResource,
+    pools: Map<string, Cidr>,
+    fabricPool: (n?: string) => string | undefined,
+    report: (m: string, urn?: string) => void,
+): void {
     const md = plain(r.props.metadata ?? {}) as KubeMeta;
     const owner = md.labels?.[POOL_LABEL] ?? fabricPool(md.name);
     if (owner === undefined || !pools.has(owner)) return; // not one of the fabric's pools
@@ -74,7 +94,10 @@ function checkAddressPool(r: PolicyResource, pools: Map<string, Cidr>, fabricPoo
     for (const text of addresses) {
         const range = addressRange(text);
         if (!range || !contains(cidr, range[0]) || !contains(cidr, range[1])) {
-            report(`MetalLB IPAddressPool '${md.name}' of pool '${owner}' hands out ${text}, outside the pool's ${formatAddress(cidr.base)}/${cidr.length}`, r.urn);
+            report(
+                `MetalLB IPAddressPool '${md.name}' of pool '${owner}' hands out ${text}, outside the pool's ${formatAddress(cidr.base)}/${cidr.length}`,
+                r.urn,
+            );
         }
     }
 }
@@ -91,7 +114,10 @@ function checkService(
     const spec = plain(r.props.spec ?? {}) as { type?: string; loadBalancerIP?: string };
     if (spec.type !== "LoadBalancer") return;
     const pinned = [
-        ...(md.annotations?.[LOAD_BALANCER_IPS_ANNOTATION] ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+        ...(md.annotations?.[LOAD_BALANCER_IPS_ANNOTATION] ?? "")
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean),
         ...(spec.loadBalancerIP ? [spec.loadBalancerIP] : []),
     ].filter((x) => x.includes("."));
     if (!pinned.length) return;
@@ -106,14 +132,27 @@ function checkService(
         } else if (own !== undefined) {
             const vips = registered[own].vips;
             const vipName = Object.keys(vips).find((n) => vips[n] === ip);
-            if (!contains(pools.get(own)!, a)) report(`${service} pins ${ip}, outside the pool it names ('${named}' of pool '${own}', ${registered[own].cidr})`, r.urn);
+            if (!contains(pools.get(own)!, a))
+                report(
+                    `${service} pins ${ip}, outside the pool it names ('${named}' of pool '${own}', ${registered[own].cidr})`,
+                    r.urn,
+                );
             else if (named !== own && vipName === undefined) {
-                report(`${service} pins ${ip} from '${named}', which holds only the named VIPs of pool '${own}' (${list(Object.values(vips).sort((x, y) => parseAddress(x)! - parseAddress(y)!)) || "none"})`, r.urn);
+                report(
+                    `${service} pins ${ip} from '${named}', which holds only the named VIPs of pool '${own}' (${list(Object.values(vips).sort((x, y) => parseAddress(x)! - parseAddress(y)!)) || "none"})`,
+                    r.urn,
+                );
             } else if (named === own && vipName !== undefined) {
-                report(`${service} pins the named VIP '${vipName}' ${ip} from '${named}', which excludes its named VIPs; name '${reservedPool(own)}'`, r.urn);
+                report(
+                    `${service} pins the named VIP '${vipName}' ${ip} from '${named}', which excludes its named VIPs; name '${reservedPool(own)}'`,
+                    r.urn,
+                );
             }
         } else if (![...pools.values()].some((c) => contains(c, a))) {
-            report(`${service} pins ${ip}, which is in none of the fabric's LoadBalancer pools (${poolNames()}); the fabric would not announce it`, r.urn);
+            report(
+                `${service} pins ${ip}, which is in none of the fabric's LoadBalancer pools (${poolNames()}); the fabric would not announce it`,
+                r.urn,
+            );
         }
     }
 }

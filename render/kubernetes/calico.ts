@@ -50,7 +50,9 @@ function nodeAddressAutodetection(plan: FabricPlan): Record<string, unknown> {
 
 /** Calico's pod encapsulation: an overlay without BGP (metallb-bgp), none where BGP carries the pod blocks. */
 function encapsulation(plan: FabricPlan): "None" | "VXLAN" | "VXLANCrossSubnet" {
-    return plan.kubernetes.routing === "metallb-bgp" ? plan.kubernetes.calicoEncapsulation ?? "VXLAN" : "None";
+    return plan.kubernetes.routing === "metallb-bgp"
+        ? (plan.kubernetes.calicoEncapsulation ?? "VXLAN")
+        : "None";
 }
 
 export function installation(plan: FabricPlan): KubeObject {
@@ -88,12 +90,17 @@ export function expectedIpPool(plan: FabricPlan): KubeObject {
     return {
         apiVersion: "projectcalico.org/v3",
         kind: "IPPool",
-        metadata: { name: CALICO_POOL_NAME, labels: { "app.kubernetes.io/managed-by": "tigera-operator" } },
+        metadata: {
+            name: CALICO_POOL_NAME,
+            labels: { "app.kubernetes.io/managed-by": "tigera-operator" },
+        },
         spec: {
             cidr: k.podCidr,
             blockSize: k.blockSize,
             ipipMode: "Never",
-            vxlanMode: { None: "Never", VXLAN: "Always", VXLANCrossSubnet: "CrossSubnet" }[encapsulation(plan)],
+            vxlanMode: { None: "Never", VXLAN: "Always", VXLANCrossSubnet: "CrossSubnet" }[
+                encapsulation(plan)
+            ],
             natOutgoing: encapsulation(plan) !== "None",
             nodeSelector: "all()",
             allowedUses: ["Workload", "Tunnel"],
@@ -106,7 +113,10 @@ export function expectedIpPool(plan: FabricPlan): KubeObject {
 
 export function bgpConfiguration(plan: FabricPlan): KubeObject {
     const k = plan.kubernetes;
-    const spec: Record<string, unknown> = { nodeToNodeMeshEnabled: false, listenPort: k.calicoListenPort };
+    const spec: Record<string, unknown> = {
+        nodeToNodeMeshEnabled: false,
+        listenPort: k.calicoListenPort,
+    };
     if (k.routing === "router-on-host") {
         // The host router owns port 179; BIRD listens on the node IP only and has no peers.
         spec.bindMode = "NodeIP";
@@ -114,7 +124,12 @@ export function bgpConfiguration(plan: FabricPlan): KubeObject {
         // Calico announces the LoadBalancer ranges; MetalLB only allocates from them.
         spec.serviceLoadBalancerIPs = plan.pools.map((p) => ({ cidr: p.cidr }));
     }
-    return { apiVersion: "projectcalico.org/v3", kind: "BGPConfiguration", metadata: metadata(plan, "calico", "default"), spec };
+    return {
+        apiVersion: "projectcalico.org/v3",
+        kind: "BGPConfiguration",
+        metadata: metadata(plan, "calico", "default"),
+        spec,
+    };
 }
 
 /**
@@ -138,14 +153,26 @@ export function calicoBgpPeers(plan: FabricPlan): KubeObject[] {
     for (const node of kubeNodes(plan)) {
         for (const n of node.neighbors) {
             if (n.kind !== "server") continue;
-            if (!n.address) throw new Error(`node ${node.name}: the session with ${n.device} has no peer address (calico-bgp needs numbered rack subnets)`);
+            if (!n.address)
+                throw new Error(
+                    `node ${node.name}: the session with ${n.device} has no peer address (calico-bgp needs numbered rack subnets)`,
+                );
             const name = `${node.name}-${n.device}`;
-            if (names.has(name)) throw new Error(`node ${node.name} has two sessions with ${n.device}; Calico allows one per node and router`);
+            if (names.has(name))
+                throw new Error(
+                    `node ${node.name} has two sessions with ${n.device}; Calico allows one per node and router`,
+                );
             names.add(name);
             peers.push({
                 apiVersion: "projectcalico.org/v3",
                 kind: "BGPPeer",
-                metadata: { name, labels: labels(plan, "calico", { "bgp-fabric/node": node.name, "bgp-fabric/peer": n.device }) },
+                metadata: {
+                    name,
+                    labels: labels(plan, "calico", {
+                        "bgp-fabric/node": node.name,
+                        "bgp-fabric/peer": n.device,
+                    }),
+                },
                 spec: {
                     nodeSelector: `kubernetes.io/hostname == '${node.name}'`,
                     peerIP: n.address,
@@ -161,6 +188,7 @@ export function calicoBgpPeers(plan: FabricPlan): KubeObject[] {
 export function renderCalico(plan: FabricPlan): KubeObject[] {
     if (plan.kubernetes.routing === "metallb-bgp") return [installation(plan)];
     const objects = [installation(plan), bgpConfiguration(plan)];
-    if (plan.kubernetes.routing === "calico-bgp") objects.push(...nodeAsnPatches(plan), ...calicoBgpPeers(plan));
+    if (plan.kubernetes.routing === "calico-bgp")
+        objects.push(...nodeAsnPatches(plan), ...calicoBgpPeers(plan));
     return objects;
 }

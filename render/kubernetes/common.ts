@@ -25,7 +25,11 @@ export const ROUTER_NAME = "bgp-fabric-router";
 export type Component = "calico" | "metallb" | "router";
 
 /** The labels every object of ours carries (`app.kubernetes.io/part-of: bgp-fabric`). */
-export function labels(plan: FabricPlan, component: Component, extra: Record<string, string> = {}): Record<string, string> {
+export function labels(
+    plan: FabricPlan,
+    component: Component,
+    extra: Record<string, string> = {},
+): Record<string, string> {
     return {
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/component": component,
@@ -34,7 +38,12 @@ export function labels(plan: FabricPlan, component: Component, extra: Record<str
     };
 }
 
-export function metadata(plan: FabricPlan, component: Component, name: string, namespace?: string): KubeObject["metadata"] {
+export function metadata(
+    plan: FabricPlan,
+    component: Component,
+    name: string,
+    namespace?: string,
+): KubeObject["metadata"] {
     return { name, ...(namespace ? { namespace } : {}), labels: labels(plan, component) };
 }
 
@@ -44,7 +53,12 @@ export function kubeNodes(plan: FabricPlan): PlannedDevice[] {
 }
 
 /** A Namespace; `privileged` adds the PodSecurity labels hostNetwork/capability workloads need. */
-export function namespace(plan: FabricPlan, component: Component, name: string, privileged: boolean): KubeObject {
+export function namespace(
+    plan: FabricPlan,
+    component: Component,
+    name: string,
+    privileged: boolean,
+): KubeObject {
     const podSecurity: Record<string, string> = privileged
         ? {
               "pod-security.kubernetes.io/enforce": "privileged",
@@ -52,5 +66,9 @@ export function namespace(plan: FabricPlan, component: Component, name: string, 
               "pod-security.kubernetes.io/warn": "privileged",
           }
         : {};
-    return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: labels(plan, component, podSecurity) } };
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name, labels: labels(plan, component, podSecurity) },
+    };
 }

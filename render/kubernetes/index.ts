@@ -19,8 +19,24 @@ import { renderMetallb } from "./metallb";
 import { renderRouter } from "./router-daemonset";
 
 export * from "./common";
-export { CALICO_ASN_ANNOTATION, CALICO_POOL_NAME, expectedIpPool, nodeAsnPatches, nodeAsns, renderCalico } from "./calico";
-export { HOST_ROUTER_ADDRESS, LOAD_BALANCER_IPS_ANNOTATION, ServicePort, VipServiceSpec, renderMetallb, serviceForVip, unreservedRanges, vipPoolName } from "./metallb";
+export {
+    CALICO_ASN_ANNOTATION,
+    CALICO_POOL_NAME,
+    expectedIpPool,
+    nodeAsnPatches,
+    nodeAsns,
+    renderCalico,
+} from "./calico";
+export {
+    HOST_ROUTER_ADDRESS,
+    LOAD_BALANCER_IPS_ANNOTATION,
+    ServicePort,
+    VipServiceSpec,
+    renderMetallb,
+    serviceForVip,
+    unreservedRanges,
+    vipPoolName,
+} from "./metallb";
 export {
     CONFIGMAP_DATA_BUDGET,
     FRR_PROCESS_CAPABILITIES,
@@ -38,13 +54,19 @@ export interface RenderKubernetesOptions {
 }
 
 /** File name → objects in apply order. router.yaml only in router-on-host mode. */
-export function renderKubernetes(plan: FabricPlan, opts: RenderKubernetesOptions = {}): Record<string, KubeObject[]> {
+export function renderKubernetes(
+    plan: FabricPlan,
+    opts: RenderKubernetesOptions = {},
+): Record<string, KubeObject[]> {
     const files: Record<string, KubeObject[]> = {
         "calico.yaml": renderCalico(plan),
         "metallb.yaml": renderMetallb(plan),
     };
     if (plan.kubernetes.routing === "router-on-host") {
-        if (!opts.nodeFrr) throw new Error("router-on-host: renderKubernetes needs opts.nodeFrr (node name → frr.conf from renderNodeFrr)");
+        if (!opts.nodeFrr)
+            throw new Error(
+                "router-on-host: renderKubernetes needs opts.nodeFrr (node name → frr.conf from renderNodeFrr)",
+            );
         files["router.yaml"] = renderRouter(plan, opts.nodeFrr);
     }
     return files;
@@ -53,12 +75,26 @@ export function renderKubernetes(plan: FabricPlan, opts: RenderKubernetesOptions
 /** Objects as one multi-document YAML text (stable: key order as built, no folding, no anchors). */
 export function toYaml(objects: object[]): string {
     return objects
-        .map((o) => new YAML.Document(o, { aliasDuplicateObjects: false }).toString({ lineWidth: 0, blockQuote: "literal", indentSeq: true }))
+        .map((o) =>
+            new YAML.Document(o, { aliasDuplicateObjects: false }).toString({
+                lineWidth: 0,
+                blockQuote: "literal",
+                indentSeq: true,
+            }),
+        )
         .map((doc) => `---\n${doc}`)
         .join("");
 }
 
 /** renderKubernetes as YAML texts, file name → text. */
-export function renderKubernetesYaml(plan: FabricPlan, opts: RenderKubernetesOptions = {}): Record<string, string> {
-    return Object.fromEntries(Object.entries(renderKubernetes(plan, opts)).map(([file, objects]) => [file, toYaml(objects)]));
+export function renderKubernetesYaml(
+    plan: FabricPlan,
+    opts: RenderKubernetesOptions = {},
+): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(renderKubernetes(plan, opts)).map(([file, objects]) => [
+            file,
+            toYaml(objects),
+        ]),
+    );
 }

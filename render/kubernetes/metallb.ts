@@ -38,13 +38,17 @@ export function vipPoolName(pool: PlannedPool): string {
 }
 
 function rangeText(first: number, last: number): string {
-    return first === last ? `${formatAddress(first)}/32` : `${formatAddress(first)}-${formatAddress(last)}`;
+    return first === last
+        ? `${formatAddress(first)}/32`
+        : `${formatAddress(first)}-${formatAddress(last)}`;
 }
 
 /** The pool's CIDR without its named VIPs, as MetalLB address ranges (ascending). */
 export function unreservedRanges(pool: PlannedPool): string[] {
     const c = parseCidr(pool.cidr);
-    const vips = [...new Set(Object.values(pool.vips).map((v) => parseAddress(v)!))].sort((a, b) => a - b);
+    const vips = [...new Set(Object.values(pool.vips).map((v) => parseAddress(v)!))].sort(
+        (a, b) => a - b,
+    );
     if (!vips.length) return [pool.cidr];
     const out: string[] = [];
     let next = c.base;
@@ -57,11 +61,21 @@ export function unreservedRanges(pool: PlannedPool): string[] {
     return out;
 }
 
-function ipAddressPool(plan: FabricPlan, pool: PlannedPool, name: string, addresses: string[], autoAssign: boolean): KubeObject {
+function ipAddressPool(
+    plan: FabricPlan,
+    pool: PlannedPool,
+    name: string,
+    addresses: string[],
+    autoAssign: boolean,
+): KubeObject {
     return {
         apiVersion: "metallb.io/v1beta1",
         kind: "IPAddressPool",
-        metadata: { name, namespace: METALLB_NAMESPACE, labels: labels(plan, "metallb", { "bgp-fabric/pool": pool.name }) },
+        metadata: {
+            name,
+            namespace: METALLB_NAMESPACE,
+            labels: labels(plan, "metallb", { "bgp-fabric/pool": pool.name }),
+        },
         spec: { addresses, avoidBuggyIPs: pool.avoidBuggyIps, autoAssign },
     };
 }
@@ -72,15 +86,31 @@ export function addressPools(plan: FabricPlan): KubeObject[] {
     const out: KubeObject[] = [];
     const add = (o: KubeObject, owner: string) => {
         const other = all.get(o.metadata.name);
-        if (other) throw new Error(`MetalLB pool name '${o.metadata.name}' is used by both ${other} and ${owner}`);
+        if (other)
+            throw new Error(
+                `MetalLB pool name '${o.metadata.name}' is used by both ${other} and ${owner}`,
+            );
         all.set(o.metadata.name, owner);
         out.push(o);
     };
     for (const pool of plan.pools) {
-        const vips = [...new Set(Object.values(pool.vips).map((v) => parseAddress(v)!))].sort((a, b) => a - b);
+        const vips = [...new Set(Object.values(pool.vips).map((v) => parseAddress(v)!))].sort(
+            (a, b) => a - b,
+        );
         const rest = unreservedRanges(pool);
-        if (rest.length) add(ipAddressPool(plan, pool, pool.name, rest, pool.autoAssign), `pool '${pool.name}'`);
-        if (vips.length) add(ipAddressPool(plan, pool, vipPoolName(pool), vips.map((v) => `${formatAddress(v)}/32`), false), `the VIPs of pool '${pool.name}'`);
+        if (rest.length)
+            add(ipAddressPool(plan, pool, pool.name, rest, pool.autoAssign), `pool '${pool.name}'`);
+        if (vips.length)
+            add(
+                ipAddressPool(
+                    plan,
+                    pool,
+                    vipPoolName(pool),
+                    vips.map((v) => `${formatAddress(v)}/32`),
+                    false,
+                ),
+                `the VIPs of pool '${pool.name}'`,
+            );
     }
     return out;
 }
@@ -106,19 +136,35 @@ export function speakerPeers(plan: FabricPlan): KubeObject[] {
  * address in the rack subnet, only on the nodes cabled to it.
  */
 export function routerPeers(plan: FabricPlan): KubeObject[] {
-    const groups = new Map<string, { router: string; address: string; peerAsn: number; myAsn: number; nodes: string[] }>();
+    const groups = new Map<
+        string,
+        { router: string; address: string; peerAsn: number; myAsn: number; nodes: string[] }
+    >();
     for (const node of kubeNodes(plan)) {
         for (const n of node.neighbors) {
             if (n.kind !== "server") continue;
-            if (!n.address) throw new Error(`node ${node.name}: the session with ${n.device} has no peer address (metallb-bgp needs numbered rack subnets)`);
+            if (!n.address)
+                throw new Error(
+                    `node ${node.name}: the session with ${n.device} has no peer address (metallb-bgp needs numbered rack subnets)`,
+                );
             const key = `${n.device}|${node.asn}`;
-            const g = groups.get(key) ?? { router: n.device, address: n.address, peerAsn: n.asn, myAsn: node.asn, nodes: [] };
-            if (g.nodes.includes(node.name)) throw new Error(`node ${node.name} has two sessions with ${n.device}; MetalLB allows one per node and router`);
+            const g = groups.get(key) ?? {
+                router: n.device,
+                address: n.address,
+                peerAsn: n.asn,
+                myAsn: node.asn,
+                nodes: [],
+            };
+            if (g.nodes.includes(node.name))
+                throw new Error(
+                    `node ${node.name} has two sessions with ${n.device}; MetalLB allows one per node and router`,
+                );
             g.nodes.push(node.name);
             groups.set(key, g);
         }
     }
-    const perRouter = (router: string) => [...groups.values()].filter((g) => g.router === router).length;
+    const perRouter = (router: string) =>
+        [...groups.values()].filter((g) => g.router === router).length;
     return [...groups.values()].map((g) => ({
         apiVersion: "metallb.io/v1beta2",
         kind: "BGPPeer",
@@ -133,7 +179,17 @@ export function routerPeers(plan: FabricPlan): KubeObject[] {
             peerAddress: g.address,
             holdTime: `${plan.bgp.holdtime}s`,
             keepaliveTime: `${plan.bgp.keepalive}s`,
-            nodeSelectors: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [...g.nodes].sort() }] }],
+            nodeSelectors: [
+                {
+                    matchExpressions: [
+                        {
+                            key: "kubernetes.io/hostname",
+                            operator: "In",
+                            values: [...g.nodes].sort(),
+                        },
+                    ],
+                },
+            ],
         },
     }));
 }
@@ -153,9 +209,19 @@ export function renderMetallb(plan: FabricPlan): KubeObject[] {
     const pools = addressPools(plan);
     const objects: KubeObject[] = [...pools];
     if (plan.kubernetes.routing !== "calico-bgp") {
-        objects.push(...(plan.kubernetes.routing === "router-on-host" ? speakerPeers(plan) : routerPeers(plan)));
+        objects.push(
+            ...(plan.kubernetes.routing === "router-on-host"
+                ? speakerPeers(plan)
+                : routerPeers(plan)),
+        );
         // An advertisement without pools would mean "every pool": only emit it when there are some.
-        if (pools.length) objects.push(bgpAdvertisement(plan, pools.map((p) => p.metadata.name)));
+        if (pools.length)
+            objects.push(
+                bgpAdvertisement(
+                    plan,
+                    pools.map((p) => p.metadata.name),
+                ),
+            );
     }
     return objects;
 }
@@ -182,21 +248,41 @@ export interface VipServiceSpec {
  * externalTrafficPolicy Local (only nodes with an endpoint announce the /32,
  * and the client address is kept).
  */
-export function serviceForVip(plan: FabricPlan, pool: string | PlannedPool, vipName: string, spec: VipServiceSpec): KubeObject {
+export function serviceForVip(
+    plan: FabricPlan,
+    pool: string | PlannedPool,
+    vipName: string,
+    spec: VipServiceSpec,
+): KubeObject {
     const p = typeof pool === "string" ? plan.pools.find((x) => x.name === pool) : pool;
     if (!p) throw new Error(`no LoadBalancer pool '${pool}' in fabric '${plan.name}'`);
     const vip = p.vips[vipName];
-    if (!vip) throw new Error(`pool '${p.name}' has no VIP '${vipName}' (it has: ${Object.keys(p.vips).join(", ") || "none"})`);
-    if (!spec.ports.length) throw new Error(`the Service for VIP '${vipName}' needs at least one port`);
-    if (spec.ports.length > 1 && spec.ports.some((x) => !x.name)) throw new Error(`the Service for VIP '${vipName}' has several ports: each needs a name`);
+    if (!vip)
+        throw new Error(
+            `pool '${p.name}' has no VIP '${vipName}' (it has: ${Object.keys(p.vips).join(", ") || "none"})`,
+        );
+    if (!spec.ports.length)
+        throw new Error(`the Service for VIP '${vipName}' needs at least one port`);
+    if (spec.ports.length > 1 && spec.ports.some((x) => !x.name))
+        throw new Error(`the Service for VIP '${vipName}' has several ports: each needs a name`);
     return {
         apiVersion: "v1",
         kind: "Service",
         metadata: {
             name: spec.name ?? vipName,
             namespace: spec.namespace,
-            labels: { ...(spec.labels ?? {}), ...labels(plan, "metallb", { "bgp-fabric/pool": p.name, "bgp-fabric/vip": vipName }) },
-            annotations: { ...(spec.annotations ?? {}), [LOAD_BALANCER_IPS_ANNOTATION]: vip, [ADDRESS_POOL_ANNOTATION]: vipPoolName(p) },
+            labels: {
+                ...(spec.labels ?? {}),
+                ...labels(plan, "metallb", {
+                    "bgp-fabric/pool": p.name,
+                    "bgp-fabric/vip": vipName,
+                }),
+            },
+            annotations: {
+                ...(spec.annotations ?? {}),
+                [LOAD_BALANCER_IPS_ANNOTATION]: vip,
+                [ADDRESS_POOL_ANNOTATION]: vipPoolName(p),
+            },
         },
         spec: {
             type: "LoadBalancer",

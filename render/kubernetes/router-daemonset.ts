@@ -32,10 +32,23 @@
 // `vtysh` answers, and TERM stops every daemon cleanly.
 
 import { FabricPlan } from "../../plan";
-import { KubeObject, ROUTER_NAME, ROUTER_NAMESPACE, kubeNodes, labels, metadata, namespace } from "./common";
+import {
+    KubeObject,
+    ROUTER_NAME,
+    ROUTER_NAMESPACE,
+    kubeNodes,
+    labels,
+    metadata,
+    namespace,
+} from "./common";
 
 /** What routing needs (DESIGN.md, upstream facts). */
-export const ROUTING_CAPABILITIES = ["NET_ADMIN", "NET_RAW", "SYS_ADMIN", "NET_BIND_SERVICE"] as const;
+export const ROUTING_CAPABILITIES = [
+    "NET_ADMIN",
+    "NET_RAW",
+    "SYS_ADMIN",
+    "NET_BIND_SERVICE",
+] as const;
 /** What FRR's own process model needs on top: privilege drop to `frr`, watchfrr's pid file, signals to the daemons. */
 export const FRR_PROCESS_CAPABILITIES = ["SETUID", "SETGID", "DAC_OVERRIDE", "KILL"] as const;
 
@@ -70,7 +83,10 @@ export const VTYSH_CONF = "service integrated-vtysh-config\n";
  */
 export function placeholderNodeFrr(plan: FabricPlan): Record<string, string> {
     return Object.fromEntries(
-        kubeNodes(plan).map((d) => [d.name, `! PLACEHOLDER for ${d.name}: not a real FRR configuration (unit tests only)\nhostname ${d.name}\n`]),
+        kubeNodes(plan).map((d) => [
+            d.name,
+            `! PLACEHOLDER for ${d.name}: not a real FRR configuration (unit tests only)\nhostname ${d.name}\n`,
+        ]),
     );
 }
 
@@ -116,7 +132,7 @@ export const RUN_FRR_SCRIPT = [
     `        echo "${ROUTER_NAME}: applied the new \${NODE_NAME}.conf"`,
     "        rejected=",
     "      else",
-    '        rejected=$sum',
+    "        rejected=$sum",
     `        echo "${ROUTER_NAME}: FRR rejects the new \${NODE_NAME}.conf; keeping the running one: $out" >&2`,
     "      fi",
     "    fi",
@@ -163,39 +179,65 @@ export function routerConfigMaps(plan: FabricPlan, nodeFrr: Record<string, strin
         if (typeof text !== "string" || !text.length) missing.push(node.name);
         else texts.push([node.name, text]);
     }
-    if (missing.length) throw new Error(`router DaemonSet: no frr.conf for node(s) ${missing.join(", ")} (pass opts.nodeFrr from renderNodeFrr)`);
+    if (missing.length)
+        throw new Error(
+            `router DaemonSet: no frr.conf for node(s) ${missing.join(", ")} (pass opts.nodeFrr from renderNodeFrr)`,
+        );
     // A set, not a scan of the plan per key: that was O(nodes²).
     const known = new Set(nodes.map((d) => d.name));
     const extra = Object.keys(nodeFrr).filter((n) => !known.has(n));
-    if (extra.length) throw new Error(`router DaemonSet: frr.conf given for unknown node(s) ${extra.join(", ")}`);
+    if (extra.length)
+        throw new Error(`router DaemonSet: frr.conf given for unknown node(s) ${extra.join(", ")}`);
 
     const common: Record<string, string> = { daemons: frrDaemons(plan), "vtysh.conf": VTYSH_CONF };
     const size = (kv: [string, string]) => kv[0].length + kv[1].length;
-    const big = texts.find(([name, text]) => size([nodeConfigKey(name), text]) > CONFIGMAP_DATA_BUDGET);
-    if (big) throw new Error(`router DaemonSet: ${big[0]}'s frr.conf alone is larger than a ConfigMap may be`);
+    const big = texts.find(
+        ([name, text]) => size([nodeConfigKey(name), text]) > CONFIGMAP_DATA_BUDGET,
+    );
+    if (big)
+        throw new Error(
+            `router DaemonSet: ${big[0]}'s frr.conf alone is larger than a ConfigMap may be`,
+        );
     let shards = 1;
     for (;;) {
         const bytes = new Array<number>(shards).fill(0);
         bytes[0] += Object.entries(common).reduce((n, kv) => n + size(kv), 0);
-        for (const [name, text] of texts) bytes[nameHash(name) & (shards - 1)] += size([nodeConfigKey(name), text]);
+        for (const [name, text] of texts)
+            bytes[nameHash(name) & (shards - 1)] += size([nodeConfigKey(name), text]);
         if (Math.max(...bytes) <= CONFIGMAP_DATA_BUDGET) break;
         shards *= 2;
     }
     const data: Record<string, string>[] = Array.from({ length: shards }, () => ({}));
-    for (const [name, text] of texts) data[nameHash(name) & (shards - 1)][nodeConfigKey(name)] = text;
+    for (const [name, text] of texts)
+        data[nameHash(name) & (shards - 1)][nodeConfigKey(name)] = text;
     Object.assign(data[0], common);
-    return data.map((d, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: metadata(plan, "router", routerConfigMapName(i), ROUTER_NAMESPACE), data: d }));
+    return data.map((d, i) => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: metadata(plan, "router", routerConfigMapName(i), ROUTER_NAMESPACE),
+        data: d,
+    }));
 }
 
 /** The node-configs volume: the ConfigMap, or every shard projected into one directory. */
 function nodeConfigsVolume(shards: number): Record<string, unknown> {
     if (shards === 1) return { name: "node-configs", configMap: { name: ROUTER_NAME } };
-    return { name: "node-configs", projected: { sources: Array.from({ length: shards }, (_, i) => ({ configMap: { name: routerConfigMapName(i) } })) } };
+    return {
+        name: "node-configs",
+        projected: {
+            sources: Array.from({ length: shards }, (_, i) => ({
+                configMap: { name: routerConfigMapName(i) },
+            })),
+        },
+    };
 }
 
 export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObject {
     const image = plan.kubernetes.routerImage;
-    const selector = { "app.kubernetes.io/name": ROUTER_NAME, "app.kubernetes.io/instance": plan.name };
+    const selector = {
+        "app.kubernetes.io/name": ROUTER_NAME,
+        "app.kubernetes.io/instance": plan.name,
+    };
     const podLabels = labels(plan, "router", selector);
     return {
         apiVersion: "apps/v1",
@@ -218,7 +260,17 @@ export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObjec
                         nodeAffinity: {
                             requiredDuringSchedulingIgnoredDuringExecution: {
                                 // Only the nodes of the plan: every other node has no frr.conf.
-                                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: kubeNodes(plan).map((d) => d.name) }] }],
+                                nodeSelectorTerms: [
+                                    {
+                                        matchExpressions: [
+                                            {
+                                                key: "kubernetes.io/hostname",
+                                                operator: "In",
+                                                values: kubeNodes(plan).map((d) => d.name),
+                                            },
+                                        ],
+                                    },
+                                ],
                             },
                         },
                     },
@@ -229,13 +281,25 @@ export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObjec
                             image,
                             imagePullPolicy: "IfNotPresent",
                             command: ["/bin/sh", "-c", SELECT_CONFIG_SCRIPT],
-                            env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+                            env: [
+                                {
+                                    name: "NODE_NAME",
+                                    valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
+                                },
+                            ],
                             volumeMounts: [
                                 { name: "node-configs", mountPath: "/config", readOnly: true },
                                 { name: "etc-frr", mountPath: "/etc/frr" },
                             ],
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                            securityContext: {
+                                allowPrivilegeEscalation: false,
+                                readOnlyRootFilesystem: true,
+                                capabilities: { drop: ["ALL"] },
+                            },
+                            resources: {
+                                requests: { cpu: "10m", memory: "16Mi" },
+                                limits: { memory: "64Mi" },
+                            },
                         },
                     ],
                     containers: [
@@ -244,14 +308,22 @@ export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObjec
                             image,
                             imagePullPolicy: "IfNotPresent",
                             command: ["/bin/sh", "-c", RUN_FRR_SCRIPT],
-                            env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+                            env: [
+                                {
+                                    name: "NODE_NAME",
+                                    valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
+                                },
+                            ],
                             volumeMounts: [
                                 { name: "node-configs", mountPath: "/config", readOnly: true },
                                 { name: "etc-frr", mountPath: "/etc/frr" },
                             ],
                             securityContext: {
                                 allowPrivilegeEscalation: false,
-                                capabilities: { add: [...ROUTING_CAPABILITIES, ...FRR_PROCESS_CAPABILITIES], drop: ["ALL"] },
+                                capabilities: {
+                                    add: [...ROUTING_CAPABILITIES, ...FRR_PROCESS_CAPABILITIES],
+                                    drop: ["ALL"],
+                                },
                             },
                             readinessProbe: {
                                 exec: { command: ["vtysh", "-c", "show bgp summary"] },
@@ -260,13 +332,13 @@ export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObjec
                                 timeoutSeconds: 5,
                                 failureThreshold: 3,
                             },
-                            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "512Mi" } },
+                            resources: {
+                                requests: { cpu: "50m", memory: "64Mi" },
+                                limits: { memory: "512Mi" },
+                            },
                         },
                     ],
-                    volumes: [
-                        nodeConfigsVolume(configMapCount),
-                        { name: "etc-frr", emptyDir: {} },
-                    ],
+                    volumes: [nodeConfigsVolume(configMapCount), { name: "etc-frr", emptyDir: {} }],
                 },
             },
         },
@@ -276,5 +348,9 @@ export function routerDaemonSet(plan: FabricPlan, configMapCount = 1): KubeObjec
 /** router.yaml (router-on-host only): namespace, ConfigMap(s), DaemonSet. */
 export function renderRouter(plan: FabricPlan, nodeFrr: Record<string, string>): KubeObject[] {
     const configMaps = routerConfigMaps(plan, nodeFrr);
-    return [namespace(plan, "router", ROUTER_NAMESPACE, true), ...configMaps, routerDaemonSet(plan, configMaps.length)];
+    return [
+        namespace(plan, "router", ROUTER_NAMESPACE, true),
+        ...configMaps,
+        routerDaemonSet(plan, configMaps.length),
+    ];
 }

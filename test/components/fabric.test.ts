@@ -11,7 +11,11 @@ const COMMAND = "command:remote:Command";
 async function build(config: FabricConfig, preview = false): Promise<Fabric> {
     mocks.install(preview);
     const plan = planFabric(config);
-    const fabric = new Fabric(plan.name, { plan, ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" }, kubernetes: { renderDirectory: "/tmp/x" } });
+    const fabric = new Fabric(plan.name, {
+        plan,
+        ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" },
+        kubernetes: { renderDirectory: "/tmp/x" },
+    });
     await settle([fabric]);
     return fabric;
 }
@@ -29,14 +33,54 @@ describe("components under mocks: the dev stack", function () {
         const plan = planFabric(devConfig());
         const managed = plan.devices.filter((d) => d.managed && d.role !== "external");
         assert.deepStrictEqual(
-            mocks.ofType(COMMAND).map((r) => r.name).sort(),
-            managed.map((d) => `${d.name}-${d.role === "node" ? "setup" : "config"}`).sort(),
+            mocks
+                .ofType(COMMAND)
+                .map((r) => r.name)
+                .sort(),
+            managed.map((d) => `dev-${d.name}-${d.role === "node" ? "setup" : "config"}`).sort(),
         );
         // A URN's type part names the parent's type: command → component → Fabric.
-        assert.match(await valueOf(fabric.leafs.leaf2.config.urn), /::bgp-fabric:index:Leaf\$command:remote:Command::leaf2-config$/);
-        assert.match(await valueOf(fabric.leafs.leaf2.urn), /::bgp-fabric:index:Fabric\$bgp-fabric:index:Leaf::leaf2$/);
-        assert.match(await valueOf(fabric.spines.spine1.config.urn), /::bgp-fabric:index:Spine\$command:remote:Command::spine1-config$/);
-        assert.match(await valueOf(fabric.nodes.k8s3.setup.urn), /::bgp-fabric:index:K8sNode\$command:remote:Command::k8s3-setup$/);
+        assert.match(
+            await valueOf(fabric.leafs.leaf2.config.urn),
+            /::bgp-fabric:index:Leaf\$command:remote:Command::dev-leaf2-config$/,
+        );
+        assert.match(
+            await valueOf(fabric.leafs.leaf2.urn),
+            /::bgp-fabric:index:Fabric\$bgp-fabric:index:Leaf::dev-leaf2$/,
+        );
+        assert.match(
+            await valueOf(fabric.spines.spine1.config.urn),
+            /::bgp-fabric:index:Spine\$command:remote:Command::dev-spine1-config$/,
+        );
+        assert.match(
+            await valueOf(fabric.nodes.k8s3.setup.urn),
+            /::bgp-fabric:index:K8sNode\$command:remote:Command::dev-k8s3-setup$/,
+        );
+    });
+
+    it("names each device's children <fabric>-<device>, aliased to the URNs they had before (no replacement on upgrade)", async () => {
+        const fabric = await build(devConfig());
+        // The SDK's alias URNs of a resource (what the engine matches an existing stack's state against).
+        const aliases = (r: pulumi.Resource) =>
+            Promise.all(
+                ((r as unknown as { __aliases: pulumi.Output<string>[] }).__aliases ?? []).map(
+                    valueOf,
+                ),
+            );
+        const before = "urn:pulumi:dev::bgp-fabric::bgp-fabric:index:Fabric$";
+        assert.deepStrictEqual(await aliases(fabric.leafs.leaf2), [
+            `${before}bgp-fabric:index:Leaf::leaf2`,
+        ]);
+        assert.ok(
+            (await aliases(fabric.leafs.leaf2.config)).includes(
+                `${before}bgp-fabric:index:Leaf$command:remote:Command::leaf2-config`,
+            ),
+        );
+        assert.ok(
+            (await aliases(fabric.nodes.k8s3.setup)).includes(
+                `${before}bgp-fabric:index:K8sNode$command:remote:Command::k8s3-setup`,
+            ),
+        );
     });
 
     it("registers none for a managed: false switch, yet peers with it", async () => {
@@ -46,17 +90,27 @@ describe("components under mocks: the dev stack", function () {
         assert.ok(!mocks.ofType(COMMAND).some((r) => r.name.startsWith("leaf4")));
         assert.strictEqual(fabric.leafs.leaf4, undefined);
         assert.strictEqual((await valueOf(fabric.asns)).leaf4, 65199);
-        assert.match(scripts().get("spine1-config")!, /neighbor swp4 /);
+        assert.match(scripts().get("dev-spine1-config")!, /neighbor swp4 /);
     });
 
     it("carries each device's rendered FRR config inline in its command, and the SSH connection", async () => {
         await build(devConfig());
-        const leaf1 = mocks.ofType(COMMAND).find((r) => r.name === "leaf1-config")!;
+        const leaf1 = mocks.ofType(COMMAND).find((r) => r.name === "dev-leaf1-config")!;
         // The script travels on stdin; the command lines are short and fixed (components/device-apply.ts).
         assert.match(leaf1.inputs.stdin, /^router bgp 65101$/m);
         assert.match(leaf1.inputs.stdin, /pre-bgp-fabric/, "the same script is the delete");
-        assert.deepStrictEqual([leaf1.inputs.create, leaf1.inputs.update, leaf1.inputs.delete], ["bash -s apply", "bash -s apply", "bash -s destroy"]);
-        assert.deepStrictEqual([leaf1.inputs.connection.host, leaf1.inputs.connection.port, leaf1.inputs.connection.user], ["10.10.0.21", 22, "root"]);
+        assert.deepStrictEqual(
+            [leaf1.inputs.create, leaf1.inputs.update, leaf1.inputs.delete],
+            ["bash -s apply", "bash -s apply", "bash -s destroy"],
+        );
+        assert.deepStrictEqual(
+            [
+                leaf1.inputs.connection.host,
+                leaf1.inputs.connection.port,
+                leaf1.inputs.connection.user,
+            ],
+            ["10.10.0.21", 22, "root"],
+        );
     });
 
     it("keeps the private key secret in every connection", async () => {
@@ -69,24 +123,37 @@ describe("components under mocks: the dev stack", function () {
         for (const r of mocks.ofType(COMMAND)) {
             assert.ok(r.secretInputs.includes("connection"), `${r.name}: connection is not secret`);
             assert.strictEqual(r.inputs.connection.privateKey, "PRIVATE-KEY-PLAINTEXT");
-            assert.ok(!String(r.inputs.stdin).includes("PRIVATE-KEY-PLAINTEXT"), `${r.name} script holds the key`);
+            assert.ok(
+                !String(r.inputs.stdin).includes("PRIVATE-KEY-PLAINTEXT"),
+                `${r.name} script holds the key`,
+            );
         }
     });
 
     it("makes a script carrying a BGP password secret, with logging off, on that switch and its peers only", async () => {
         mocks.install();
         const plan = planFabric(devConfig());
-        const fabric = new Fabric(plan.name, { plan, ssh: {}, bgpPasswords: { leaf2: pulumi.secret("S3cret-Passw0rd") } });
+        const fabric = new Fabric(plan.name, {
+            plan,
+            ssh: {},
+            bgpPasswords: { leaf2: pulumi.secret("S3cret-Passw0rd") },
+        });
         await settle([fabric]);
         const byName = new Map(mocks.ofType(COMMAND).map((r) => [r.name, r]));
-        for (const name of ["leaf2-config", "spine1-config", "spine2-config"]) {
+        for (const name of ["dev-leaf2-config", "dev-spine1-config", "dev-spine2-config"]) {
             const r = byName.get(name)!;
             assert.ok(r.secretInputs.includes("stdin"), `${name}: script not secret`);
-            assert.match(r.inputs.stdin, /neighbor swp5[12] password S3cret-Passw0rd|neighbor swp2 password S3cret-Passw0rd/);
+            assert.match(
+                r.inputs.stdin,
+                /neighbor swp5[12] password S3cret-Passw0rd|neighbor swp2 password S3cret-Passw0rd/,
+            );
             assert.strictEqual(r.inputs.logging, "none", name);
-            assert.ok(!`${r.inputs.create} ${r.inputs.update} ${r.inputs.delete}`.includes("S3cret"), name);
+            assert.ok(
+                !`${r.inputs.create} ${r.inputs.update} ${r.inputs.delete}`.includes("S3cret"),
+                name,
+            );
         }
-        for (const name of ["leaf1-config", "k8s3-setup"]) {
+        for (const name of ["dev-leaf1-config", "dev-k8s3-setup"]) {
             const r = byName.get(name)!;
             assert.ok(!r.secretInputs.includes("stdin"), `${name} needlessly secret`);
             assert.ok(!String(r.inputs.stdin).includes("S3cret"), name);
@@ -97,9 +164,20 @@ describe("components under mocks: the dev stack", function () {
     it("exports asns, loopbacks, vips and bgpSessions exactly as the plan has them", async () => {
         const fabric = await build(devConfig());
         const plan = planFabric(devConfig());
-        assert.deepStrictEqual(await valueOf(fabric.asns), Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])));
-        assert.deepStrictEqual(await valueOf(fabric.loopbacks), Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])));
-        assert.deepStrictEqual(await valueOf(fabric.vips), { default: { cidr: "172.29.0.0/24", vips: { ingress: "172.29.0.6", dashboard: "172.29.0.7" } } });
+        assert.deepStrictEqual(
+            await valueOf(fabric.asns),
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])),
+        );
+        assert.deepStrictEqual(
+            await valueOf(fabric.loopbacks),
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.loopback])),
+        );
+        assert.deepStrictEqual(await valueOf(fabric.vips), {
+            default: {
+                cidr: "172.29.0.0/24",
+                vips: { ingress: "172.29.0.6", dashboard: "172.29.0.7" },
+            },
+        });
         assert.deepStrictEqual(await valueOf(fabric.bgpSessions), plan.sessions);
     });
 
@@ -108,7 +186,11 @@ describe("components under mocks: the dev stack", function () {
         assert.strictEqual(mocks.ofType(COMMAND).length, 14);
         assert.strictEqual((await valueOf(fabric.asns)).leaf3, 65103);
         // The engine's own outputs are unknown in a preview; the plan's are not.
-        assert.strictEqual(await (fabric.leafs.leaf3.config.stdout as unknown as { isKnown: Promise<boolean> }).isKnown, false);
+        assert.strictEqual(
+            await (fabric.leafs.leaf3.config.stdout as unknown as { isKnown: Promise<boolean> })
+                .isKnown,
+            false,
+        );
     });
 
     it("changing one leaf's pin changes that leaf's command and at most its peers'", async () => {
@@ -120,13 +202,27 @@ describe("components under mocks: the dev stack", function () {
         await build(c);
         const after = scripts();
         const changed = [...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort();
-        const peers = new Set(planFabric(c).devices.find((d) => d.name === "leaf2")!.neighbors.map((n) => n.device));
-        assert.ok(changed.includes("leaf2-config"), `changed: ${changed}`);
+        const peers = new Set(
+            planFabric(c)
+                .devices.find((d) => d.name === "leaf2")!
+                .neighbors.map((n) => n.device),
+        );
+        assert.ok(changed.includes("dev-leaf2-config"), `changed: ${changed}`);
         for (const name of changed) {
-            const device = name.replace(/-(config|setup)$/, "");
-            assert.ok(device === "leaf2" || peers.has(device), `${name} changed but is not leaf2 or one of its peers (${changed})`);
+            const device = name.replace(/^dev-/, "").replace(/-(config|setup)$/, "");
+            assert.ok(
+                device === "leaf2" || peers.has(device),
+                `${name} changed but is not leaf2 or one of its peers (${changed})`,
+            );
         }
-        for (const untouched of ["leaf1-config", "leaf3-config", "leaf4-config", "k8s3-setup", "k8s5-setup", "k8s8-setup"]) {
+        for (const untouched of [
+            "dev-leaf1-config",
+            "dev-leaf3-config",
+            "dev-leaf4-config",
+            "dev-k8s3-setup",
+            "dev-k8s5-setup",
+            "dev-k8s8-setup",
+        ]) {
             assert.strictEqual(after.get(untouched), before.get(untouched), untouched);
         }
     });
@@ -136,7 +232,9 @@ describe("components under mocks: the dev stack", function () {
         const plan = planFabric(devConfig());
         const perDevice = new Map<string, number>();
         for (const r of mocks.resources) {
-            const device = plan.devices.find((d) => r.name === d.name || r.name.startsWith(`${d.name}-`));
+            const device = plan.devices.find(
+                (d) => r.name === `dev-${d.name}` || r.name.startsWith(`dev-${d.name}-`),
+            );
             if (device) perDevice.set(device.name, (perDevice.get(device.name) ?? 0) + 1);
         }
         assert.strictEqual(perDevice.size, 14);

@@ -33,25 +33,54 @@ describe("components under mocks: cluster networking and the stack program", fun
     it("renders the router DaemonSet with every node's own frr.conf, through a render-to-directory provider", async () => {
         const { plan } = await build(devConfig());
         const providers = mocks.ofType("pulumi:providers:kubernetes");
-        assert.deepStrictEqual(providers.map((p) => p.inputs.renderYamlToDirectory), ["out/dev/kubernetes"]);
+        assert.deepStrictEqual(
+            providers.map((p) => p.inputs.renderYamlToDirectory),
+            ["out/dev/kubernetes"],
+        );
         const [configMap] = mocks.ofType("kubernetes:core/v1:ConfigMap");
-        assert.strictEqual(configMap.name, "dev-networking-router-configmap-bgp-fabric-router-bgp-fabric-router");
+        assert.strictEqual(
+            configMap.name,
+            "dev-networking-router-configmap-bgp-fabric-router-bgp-fabric-router",
+        );
         for (const node of plan.devices.filter((d) => d.role === "node")) {
-            assert.strictEqual(Object.values(configMap.inputs.data).filter((v) => v === renderNodeFrr(plan, node.name)).length, 1, node.name);
+            assert.strictEqual(
+                Object.values(configMap.inputs.data).filter(
+                    (v) => v === renderNodeFrr(plan, node.name),
+                ).length,
+                1,
+                node.name,
+            );
         }
         assert.strictEqual(mocks.ofType("kubernetes:apps/v1:DaemonSet").length, 1);
     });
 
     it("registers one resource per rendered object, of the object's own type, named by kind, namespace and name", async () => {
         const { plan } = await build(devConfig());
-        const rendered = Object.values(renderKubernetes(plan, { nodeFrr: placeholderNodeFrr(plan) })).flat();
-        const registered = mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.readId);
+        const rendered = Object.values(
+            renderKubernetes(plan, { nodeFrr: placeholderNodeFrr(plan) }),
+        ).flat();
+        const registered = mocks.resources.filter(
+            (r) => r.type.startsWith("kubernetes:") && !r.readId,
+        );
         // (Registration order follows dependsOn, not the render order.)
         assert.deepStrictEqual(
-            registered.map((r) => `${r.type} ${r.inputs.metadata.namespace ?? ""}/${r.inputs.metadata.name}`).sort(),
-            rendered.map((o) => `${kubeTypeToken(o)} ${o.metadata.namespace ?? ""}/${o.metadata.name}`).sort(),
+            registered
+                .map(
+                    (r) =>
+                        `${r.type} ${r.inputs.metadata.namespace ?? ""}/${r.inputs.metadata.name}`,
+                )
+                .sort(),
+            rendered
+                .map((o) => `${kubeTypeToken(o)} ${o.metadata.namespace ?? ""}/${o.metadata.name}`)
+                .sort(),
         );
-        assert.ok(registered.some((r) => r.type === "kubernetes:metallb.io/v1beta2:BGPPeer" && r.name === "dev-networking-metallb-bgppeer-metallb-system-host-router-k8s3"));
+        assert.ok(
+            registered.some(
+                (r) =>
+                    r.type === "kubernetes:metallb.io/v1beta2:BGPPeer" &&
+                    r.name === "dev-networking-metallb-bgppeer-metallb-system-host-router-k8s3",
+            ),
+        );
         // Rendering needs no cluster: nothing is read from one.
         assert.ok(!mocks.resources.some((r) => r.readId));
     });
@@ -72,9 +101,17 @@ describe("components under mocks: cluster networking and the stack program", fun
         const fabric = new Fabric(plan.name, { plan, ssh: {}, devices: false });
         await settle([fabric, ...Object.values(fabric.networking.files).flat()]);
         assert.strictEqual(mocks.ofType("command:remote:Command").length, 0);
-        assert.deepStrictEqual(Object.keys(fabric.spines).length + Object.keys(fabric.leafs).length + Object.keys(fabric.nodes).length, 0);
+        assert.deepStrictEqual(
+            Object.keys(fabric.spines).length +
+                Object.keys(fabric.leafs).length +
+                Object.keys(fabric.nodes).length,
+            0,
+        );
         assert.strictEqual(mocks.ofType("kubernetes:apps/v1:DaemonSet").length, 1);
-        assert.deepStrictEqual(await valueOf(fabric.asns), Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])));
+        assert.deepStrictEqual(
+            await valueOf(fabric.asns),
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])),
+        );
     });
 
     it("installUpstream: the pinned installs from local files, before our objects", async () => {
@@ -83,16 +120,28 @@ describe("components under mocks: cluster networking and the stack program", fun
         const metallb = path.join(dir, "metallb-native.yaml");
         for (const f of [calico, metallb]) fs.writeFileSync(f, "");
         const c = devConfig();
-        c.kubernetes = { ...c.kubernetes, installUpstream: true, calicoManifest: calico, metallbManifest: metallb };
+        c.kubernetes = {
+            ...c.kubernetes,
+            installUpstream: true,
+            calicoManifest: calico,
+            metallbManifest: metallb,
+        };
         await build(c);
-        assert.deepStrictEqual(mocks.ofType("kubernetes:yaml/v2:ConfigFile").map((r) => r.inputs.file), [calico, metallb]);
+        assert.deepStrictEqual(
+            mocks.ofType("kubernetes:yaml/v2:ConfigFile").map((r) => r.inputs.file),
+            [calico, metallb],
+        );
         fs.rmSync(dir, { recursive: true });
     });
 
     it("installUpstream: refuses a URL and a pinned release missing from the cache, naming the fields, before any resource", () => {
         mocks.install();
         const c = devConfig();
-        c.kubernetes = { ...c.kubernetes, installUpstream: true, metallbManifest: "https://example.invalid/metallb-native.yaml" };
+        c.kubernetes = {
+            ...c.kubernetes,
+            installUpstream: true,
+            metallbManifest: "https://example.invalid/metallb-native.yaml",
+        };
         const env = process.env.BGP_FABRIC_CACHE;
         process.env.BGP_FABRIC_CACHE = path.join(os.tmpdir(), "bgpf-no-such-cache");
         try {
@@ -101,29 +150,60 @@ describe("components under mocks: cluster networking and the stack program", fun
                 () => new Fabric(plan.name, { plan, ssh: {} }),
                 (e: Error) =>
                     /2 problem\(s\)/.test(e.message) &&
-                    /fabric:kubernetes\.calicoManifest: the pinned tigera-operator v3\.32\.0 install is not in .*bgpf-no-such-cache/.test(e.message) &&
-                    /fabric:kubernetes\.metallbManifest: https:\/\/example\.invalid\/metallb-native\.yaml is a URL; bgp-fabric fetches nothing at run time/.test(e.message),
+                    /fabric:kubernetes\.calicoManifest: the pinned tigera-operator v3\.32\.0 install is not in .*bgpf-no-such-cache/.test(
+                        e.message,
+                    ) &&
+                    /fabric:kubernetes\.metallbManifest: https:\/\/example\.invalid\/metallb-native\.yaml is a URL; bgp-fabric fetches nothing at run time/.test(
+                        e.message,
+                    ),
             );
         } finally {
             if (env === undefined) delete process.env.BGP_FABRIC_CACHE;
             else process.env.BGP_FABRIC_CACHE = env;
         }
-        assert.ok(!mocks.resources.some((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("command:")));
+        assert.ok(
+            !mocks.resources.some(
+                (r) => r.type.startsWith("kubernetes:") || r.type.startsWith("command:"),
+            ),
+        );
     });
 
     it("cluster mode: the kubeconfig is a secret; BGPConfiguration goes through a client-side-apply provider, everything else server-side", async () => {
-        await build(installed(exampleConfig("ref4")), { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+        await build(installed(exampleConfig("ref4")), {
+            kubeconfig: "apiVersion: v1\nkind: Config\n",
+        });
         const providers = mocks.ofType("pulumi:providers:kubernetes");
-        assert.deepStrictEqual(providers.map((p) => [p.name, p.secretInputs.includes("kubeconfig"), p.inputs.enableServerSideApply, p.inputs.renderYamlToDirectory]), [
-            ["ref4-kubernetes", true, undefined, undefined],
-            ["ref4-kubernetes-client-side-apply", true, "false", undefined], // provider inputs travel as strings
-        ]);
+        assert.deepStrictEqual(
+            providers.map((p) => [
+                p.name,
+                p.secretInputs.includes("kubeconfig"),
+                p.inputs.enableServerSideApply,
+                p.inputs.renderYamlToDirectory,
+            ]),
+            [
+                ["ref4-kubernetes", true, undefined, undefined],
+                ["ref4-kubernetes-client-side-apply", true, "false", undefined], // provider inputs travel as strings
+            ],
+        );
         // The router's ConfigMap is updated in place (its routers reload their key), never replaced.
-        assert.deepStrictEqual(providers.map((p) => p.inputs.enableConfigMapMutable), ["true", "true"]);
-        const ref = (name: string) => (r: { provider?: string }) => (r.provider ?? "").includes(`pulumi:providers:kubernetes::${name}::`);
-        const objects = mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.readId);
-        assert.deepStrictEqual(objects.filter(ref("ref4-kubernetes-client-side-apply")).map((r) => r.type), ["kubernetes:projectcalico.org/v3:BGPConfiguration"]);
-        assert.ok(objects.filter((r) => r.type !== "kubernetes:projectcalico.org/v3:BGPConfiguration").every(ref("ref4-kubernetes")));
+        assert.deepStrictEqual(
+            providers.map((p) => p.inputs.enableConfigMapMutable),
+            ["true", "true"],
+        );
+        const ref = (name: string) => (r: { provider?: string }) =>
+            (r.provider ?? "").includes(`pulumi:providers:kubernetes::${name}::`);
+        const objects = mocks.resources.filter(
+            (r) => r.type.startsWith("kubernetes:") && !r.readId,
+        );
+        assert.deepStrictEqual(
+            objects.filter(ref("ref4-kubernetes-client-side-apply")).map((r) => r.type),
+            ["kubernetes:projectcalico.org/v3:BGPConfiguration"],
+        );
+        assert.ok(
+            objects
+                .filter((r) => r.type !== "kubernetes:projectcalico.org/v3:BGPConfiguration")
+                .every(ref("ref4-kubernetes")),
+        );
     });
 
     it("cluster mode, installUpstream false: reads what it does not own (MetalLB's namespace, every CRD it uses) before applying", async () => {
@@ -138,15 +218,26 @@ describe("components under mocks: cluster networking and the stack program", fun
             "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition bgpadvertisements.metallb.io",
         ]);
         // Our own namespace is created, never read.
-        assert.ok(mocks.ofType("kubernetes:core/v1:Namespace").some((r) => !r.readId && r.inputs.metadata.name === "bgp-fabric-router"));
+        assert.ok(
+            mocks
+                .ofType("kubernetes:core/v1:Namespace")
+                .some((r) => !r.readId && r.inputs.metadata.name === "bgp-fabric-router"),
+        );
     });
 
     it("calico-bgp: patches each Node with its ASN and creates no node router", async () => {
         await build(installed(exampleConfig("ref4")));
         const patches = mocks.ofType("kubernetes:core/v1:NodePatch");
         assert.deepStrictEqual(
-            patches.map((p) => [p.inputs.metadata.name, p.inputs.metadata.annotations["projectcalico.org/ASNumber"]]),
-            [["k8s1", "63551"], ["k8s2", "63552"], ["k8s3", "63553"]],
+            patches.map((p) => [
+                p.inputs.metadata.name,
+                p.inputs.metadata.annotations["projectcalico.org/ASNumber"],
+            ]),
+            [
+                ["k8s1", "63551"],
+                ["k8s2", "63552"],
+                ["k8s3", "63553"],
+            ],
         );
         assert.strictEqual(mocks.ofType("kubernetes:apps/v1:DaemonSet").length, 0);
         assert.strictEqual(mocks.ofType("kubernetes:core/v1:ConfigMap").length, 0);
@@ -154,14 +245,25 @@ describe("components under mocks: cluster networking and the stack program", fun
 
     it("the stack program turns Pulumi.dev.yaml into the Fabric and its outputs", async () => {
         mocks.install();
-        const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
-        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+        const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"))
+            .config as Record<string, unknown>;
+        pulumi.runtime.setAllConfig(
+            Object.fromEntries(
+                Object.entries(doc).map(([k, v]) => [
+                    k,
+                    typeof v === "string" ? v : JSON.stringify(v),
+                ]),
+            ),
+        );
         const program = path.join(ROOT, "stacks/index.ts");
         delete require.cache[require.resolve(program)];
         const outputs = require(program);
         await settle();
         const plan = planFabric(devConfig());
-        assert.deepStrictEqual(await valueOf(outputs.asns), Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])));
+        assert.deepStrictEqual(
+            await valueOf(outputs.asns),
+            Object.fromEntries(plan.devices.map((d) => [d.name, d.asn])),
+        );
         assert.deepStrictEqual(await valueOf(outputs.bgpSessions), plan.sessions);
         assert.strictEqual(mocks.ofType("bgp-fabric:index:Fabric").length, 1);
     });
@@ -171,11 +273,16 @@ describe("components under mocks: cluster networking and the stack program", fun
         pulumi.runtime.setAllConfig({
             "fabric:spines": JSON.stringify([{ name: "spine1", mgmt: { host: "10.0.0.1" } }]),
             "fabric:leafs": JSON.stringify([{ name: "leaf1", asn: 0, mgmt: { host: "10.0.0.2" } }]),
-            "fabric:nodes": JSON.stringify([{ name: "k8s1", uplinks: [], mgmt: { host: "10.0.0.3" } }]),
+            "fabric:nodes": JSON.stringify([
+                { name: "k8s1", uplinks: [], mgmt: { host: "10.0.0.3" } },
+            ]),
         });
         const program = path.join(ROOT, "stacks/index.ts");
         delete require.cache[require.resolve(program)];
-        assert.throws(() => require(program), /2 problem\(s\):\n  fabric:leafs\[0\]\.asn: ASN 0 is reserved.*\n  fabric:nodes\[0\]\.uplinks: node 'k8s1' needs at least one uplink/s);
+        assert.throws(
+            () => require(program),
+            /2 problem\(s\):\n {2}fabric:leafs\[0\]\.asn: ASN 0 is reserved.*\n {2}fabric:nodes\[0\]\.uplinks: node 'k8s1' needs at least one uplink/s,
+        );
         assert.strictEqual(mocks.resources.length, 0);
     });
 });

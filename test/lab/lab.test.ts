@@ -11,10 +11,27 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { FabricPlan } from "../../plan";
-import { LabUpResult, labDown, labExec, labSsh, labStatus, labUp, missingSessions, planVips, waitEstablished } from "../../lab";
+import {
+    LabUpResult,
+    labDown,
+    labExec,
+    labSsh,
+    labStatus,
+    labUp,
+    missingSessions,
+    planVips,
+    waitEstablished,
+} from "../../lab";
 import { birdInstance } from "../../lab/bird";
 import { listLabNamespaces } from "../../lab/netns";
-import { nodeMesh, plannedSpinePaths, routeNexthops, tcpProbe, failLink, restoreLink } from "../../lab/probes";
+import {
+    nodeMesh,
+    plannedSpinePaths,
+    routeNexthops,
+    tcpProbe,
+    failLink,
+    restoreLink,
+} from "../../lab/probes";
 import { isAlive, readState } from "../../lab/state";
 import { labLocation } from "../../lab/env";
 import { processLocation, sweepStale } from "../../lab/teardown";
@@ -22,12 +39,23 @@ import { isRoot, requireCapability } from "../support/skip";
 
 const LOC = processLocation("bt");
 const APPLY = processLocation("ba");
-const TOOLS = ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/staticd", "/usr/sbin/bird", "/usr/sbin/sshd"];
+const TOOLS = [
+    "/usr/lib/frr/zebra",
+    "/usr/lib/frr/bgpd",
+    "/usr/lib/frr/bfdd",
+    "/usr/lib/frr/staticd",
+    "/usr/sbin/bird",
+    "/usr/sbin/sshd",
+];
 const haveTools = TOOLS.every((f) => fs.existsSync(f));
 const WHY = "the lab needs root and FRR 8.4, BIRD 2 and sshd (scripts/install-system-deps.sh)";
 
 /** Poll until fn() is true (bounded), for convergence after a change. */
-async function eventually(what: string, timeoutMs: number, fn: () => Promise<boolean>): Promise<number> {
+async function eventually(
+    what: string,
+    timeoutMs: number,
+    fn: () => Promise<boolean>,
+): Promise<number> {
     const t0 = Date.now();
     for (;;) {
         if (await fn()) return Date.now() - t0;
@@ -65,8 +93,13 @@ describe("lab: the dev fabric in network namespaces", function () {
     it("brings the dev lab up well under a minute, every device with its own namespaces and daemons", async function () {
         assert.ok(up.timings.total < 30_000, `lab up took ${up.timings.total} ms`);
         const namespaces = await listLabNamespaces(labLocation(LOC));
-        assert.strictEqual(namespaces.length, plan.devices.length + 1, `namespaces: ${namespaces.join(" ")}`);
-        for (const p of up.state.processes) assert.ok(isAlive(p), `${p.device} ${p.what} (pid ${p.pid}) is not running`);
+        assert.strictEqual(
+            namespaces.length,
+            plan.devices.length + 1,
+            `namespaces: ${namespaces.join(" ")}`,
+        );
+        for (const p of up.state.processes)
+            assert.ok(isAlive(p), `${p.device} ${p.what} (pid ${p.pid}) is not running`);
         const hostname = await labExec("leaf1", ["hostname"], LOC);
         assert.strictEqual(hostname.stdout.trim(), "leaf1");
         const conf = await labExec("spine1", ["cat", "/etc/frr/frr.conf"], LOC);
@@ -82,13 +115,22 @@ describe("lab: the dev fabric in network namespaces", function () {
         const status = await labStatus(LOC);
         const ends = status.reduce((n, s) => n + s.established, 0);
         assert.strictEqual(ends, plan.sessions.length * 2, missingSessions(status).join("\n"));
-        console.log(`      ${plan.sessions.length} sessions (${ends} ends) Established ${up.timings.total + ms} ms after lab up started`);
+        console.log(
+            `      ${plan.sessions.length} sessions (${ends} ends) Established ${up.timings.total + ms} ms after lab up started`,
+        );
     });
 
     it("answers over SSH from the management namespace on every switch and node, with pinned host keys", async function () {
         const targets = plan.devices.filter((d) => d.role !== "external");
-        const names = await Promise.all(targets.map(async (d) => (await labSsh(d.name, "hostname", { ...LOC, timeoutMs: 20_000 })).stdout.trim()));
-        assert.deepStrictEqual(names, targets.map((d) => d.name));
+        const names = await Promise.all(
+            targets.map(async (d) =>
+                (await labSsh(d.name, "hostname", { ...LOC, timeoutMs: 20_000 })).stdout.trim(),
+            ),
+        );
+        assert.deepStrictEqual(
+            names,
+            targets.map((d) => d.name),
+        );
     });
 
     it("gives every spine ECMP routes to every leaf and node loopback, as many next hops as the plan has paths", async function () {
@@ -100,12 +142,18 @@ describe("lab: the dev fabric in network namespaces", function () {
             for (const t of targets) {
                 const want = plannedSpinePaths(plan, s.name, t.name);
                 const got = (await routeNexthops(s.name, `${t.loopback}/32`, LOC)).length;
-                if (got !== want) wrong.push(`${s.name} -> ${t.name} ${t.loopback}: ${got} next hops, plan has ${want}`);
+                if (got !== want)
+                    wrong.push(
+                        `${s.name} -> ${t.name} ${t.loopback}: ${got} next hops, plan has ${want}`,
+                    );
                 if (want >= 2) multipath++;
             }
         }
         assert.deepStrictEqual(wrong, []);
-        assert.ok(multipath > 0, "the dev plan has dual-attached nodes, so some routes must be multipath");
+        assert.ok(
+            multipath > 0,
+            "the dev plan has dual-attached nodes, so some routes must be multipath",
+        );
     });
 
     it("lets every node reach every other node's loopback, sourced from its own", async function () {
@@ -122,11 +170,30 @@ describe("lab: the dev fabric in network namespaces", function () {
         const vips = planVips(plan);
         assert.ok(vips.length > 0);
         for (const vip of vips) {
-            await eventually(`${border.name} has ${paths} next hops for ${vip}/32`, 30_000, async () => (await routeNexthops(border.name, `${vip}/32`, LOC)).length === paths);
+            await eventually(
+                `${border.name} has ${paths} next hops for ${vip}/32`,
+                30_000,
+                async () => (await routeNexthops(border.name, `${vip}/32`, LOC)).length === paths,
+            );
             const hops = await routeNexthops(border.name, `${vip}/32`, LOC);
             const spineAddrs = border.neighbors.map((n) => n.address).sort();
-            assert.deepStrictEqual(hops.map((h) => h.via).sort(), spineAddrs, `${vip}: next hops ${JSON.stringify(hops)}`);
-            const bird = await labExec(border.name, ["birdc", "-s", birdInstance(labLocation(LOC), border.name, "bird").ctl, "show", "route", `${vip}/32`], LOC);
+            assert.deepStrictEqual(
+                hops.map((h) => h.via).sort(),
+                spineAddrs,
+                `${vip}: next hops ${JSON.stringify(hops)}`,
+            );
+            const bird = await labExec(
+                border.name,
+                [
+                    "birdc",
+                    "-s",
+                    birdInstance(labLocation(LOC), border.name, "bird").ctl,
+                    "show",
+                    "route",
+                    `${vip}/32`,
+                ],
+                LOC,
+            );
             assert.strictEqual((bird.stdout.match(/unicast \[/g) ?? []).length, paths, bird.stdout);
         }
     });
@@ -141,7 +208,10 @@ describe("lab: the dev fabric in network namespaces", function () {
                 assert.ok(nodes.has(who), `${vip} answered '${who}'`);
                 answers.add(who);
             }
-            assert.ok(answers.size >= 2, `16 connections to ${vip} all went to ${[...answers].join(",")}: no ECMP`);
+            assert.ok(
+                answers.size >= 2,
+                `16 connections to ${vip} all went to ${[...answers].join(",")}: no ECMP`,
+            );
         }
     });
 
@@ -151,17 +221,32 @@ describe("lab: the dev fabric in network namespaces", function () {
         assert.strictEqual(plannedSpinePaths(plan, "spine1", "k8s1"), 2);
         try {
             await failLink(end, "down", LOC);
-            await eventually("spine1 drops the path via leaf1", 15_000, async () => (await routeNexthops("spine1", `${k8s1.loopback}/32`, LOC)).length === 1);
+            await eventually(
+                "spine1 drops the path via leaf1",
+                15_000,
+                async () =>
+                    (await routeNexthops("spine1", `${k8s1.loopback}/32`, LOC)).length === 1,
+            );
             // Bounded: the other leafs drop their paths through spine1 within a moment (withdrawals, no timers).
             let last: string[] = [];
-            const ms = await eventually("every node reaches every other node with leaf1-spine1 down", 10_000, async () => (last = await nodeMesh(LOC)).length === 0).catch((e) => {
+            const ms = await eventually(
+                "every node reaches every other node with leaf1-spine1 down",
+                10_000,
+                async () => (last = await nodeMesh(LOC)).length === 0,
+            ).catch((e) => {
                 throw new Error(`${(e as Error).message}; unreachable: ${last.join(", ")}`);
             });
-            console.log(`      full node-to-node reachability within ${ms} ms of spine1 dropping the path`);
+            console.log(
+                `      full node-to-node reachability within ${ms} ms of spine1 dropping the path`,
+            );
         } finally {
             await restoreLink(end, LOC);
         }
-        const ms = await eventually("spine1 has ECMP to k8s1 again", 30_000, async () => (await routeNexthops("spine1", `${k8s1.loopback}/32`, LOC)).length === 2);
+        const ms = await eventually(
+            "spine1 has ECMP to k8s1 again",
+            30_000,
+            async () => (await routeNexthops("spine1", `${k8s1.loopback}/32`, LOC)).length === 2,
+        );
         await waitEstablished(30_000, { ...LOC, speakers: false });
         console.log(`      ECMP restored ${ms} ms after the link came back`);
     });
@@ -172,8 +257,12 @@ describe("lab: the dev fabric in network namespaces", function () {
         // A crashed run may leave no usable state: down must still find everything by prefix.
         fs.renameSync(path.join(loc.dir, "state.json"), path.join(loc.dir, "state.json.lost"));
         const r = await labDown(LOC);
-        assert.ok(r.killed >= processes.length, `ended ${r.killed} processes, ${processes.length} were recorded`);
-        for (const p of processes) assert.ok(!isAlive(p), `${p.device} ${p.what} (pid ${p.pid}) survived lab down`);
+        assert.ok(
+            r.killed >= processes.length,
+            `ended ${r.killed} processes, ${processes.length} were recorded`,
+        );
+        for (const p of processes)
+            assert.ok(!isAlive(p), `${p.device} ${p.what} (pid ${p.pid}) survived lab down`);
         await assertNothingLeft();
     });
 });
@@ -197,14 +286,27 @@ describe("lab: configs pushed over SSH with the device-apply script (lab up --ap
     it("applies every switch and node config over SSH and brings every planned session up", async function () {
         await waitEstablished(60_000, { ...APPLY, speakers: false });
         const status = await labStatus(APPLY);
-        assert.strictEqual(status.reduce((n, s) => n + s.established, 0), up.plan.sessions.length * 2, missingSessions(status).join("\n"));
-        console.log(`      applied over SSH in ${up.timings.apply} ms; lab up ${up.timings.total} ms`);
+        assert.strictEqual(
+            status.reduce((n, s) => n + s.established, 0),
+            up.plan.sessions.length * 2,
+            missingSessions(status).join("\n"),
+        );
+        console.log(
+            `      applied over SSH in ${up.timings.apply} ms; lab up ${up.timings.total} ms`,
+        );
     });
 
     it("left the apply script's backup and the installed config on the device, not on the host", async function () {
-        const r = await labSsh("leaf2", "ls /var/lib/bgp-fabric/backup && grep -c '^router bgp 65102$' /etc/frr/frr.conf", APPLY);
+        const r = await labSsh(
+            "leaf2",
+            "ls /var/lib/bgp-fabric/backup && grep -c '^router bgp 65102$' /etc/frr/frr.conf",
+            APPLY,
+        );
         assert.strictEqual(r.code, 0, r.stderr);
         assert.match(r.stdout, /running\.conf/);
-        assert.ok(!fs.existsSync("/var/lib/bgp-fabric"), "the apply script wrote to the host's /var/lib");
+        assert.ok(
+            !fs.existsSync("/var/lib/bgp-fabric"),
+            "the apply script wrote to the host's /var/lib",
+        );
     });
 });

@@ -2,7 +2,8 @@ import assert from "assert";
 import { planFabric } from "../../plan";
 import { devConfig } from "../support/fixtures";
 
-const device = (plan: ReturnType<typeof planFabric>, name: string) => plan.devices.find((d) => d.name === name)!;
+const device = (plan: ReturnType<typeof planFabric>, name: string) =>
+    plan.devices.find((d) => d.name === name)!;
 
 describe("planner: allocation", () => {
     const plan = planFabric(devConfig());
@@ -11,10 +12,20 @@ describe("planner: allocation", () => {
         assert.deepStrictEqual(
             plan.devices.filter((d) => d.role !== "external").map((d) => [d.name, d.asn]),
             [
-                ["spine1", 65000], ["spine2", 65000],
-                ["leaf1", 65101], ["leaf2", 65102], ["leaf3", 65103], ["leaf4", 65104],
-                ["k8s1", 4200000000], ["k8s2", 4200000001], ["k8s3", 4200000002], ["k8s4", 4200000003],
-                ["k8s5", 4200000004], ["k8s6", 4200000005], ["k8s7", 4200000006], ["k8s8", 4200000007],
+                ["spine1", 65000],
+                ["spine2", 65000],
+                ["leaf1", 65101],
+                ["leaf2", 65102],
+                ["leaf3", 65103],
+                ["leaf4", 65104],
+                ["k8s1", 4200000000],
+                ["k8s2", 4200000001],
+                ["k8s3", 4200000002],
+                ["k8s4", 4200000003],
+                ["k8s5", 4200000004],
+                ["k8s6", 4200000005],
+                ["k8s7", 4200000006],
+                ["k8s8", 4200000007],
             ],
         );
     });
@@ -29,10 +40,13 @@ describe("planner: allocation", () => {
     it("cables every leaf to every spine with Cumulus port names, unnumbered", () => {
         const leaf2 = device(plan, "leaf2");
         const fabric = leaf2.interfaces.filter((i) => i.kind === "fabric");
-        assert.deepStrictEqual(fabric.map((i) => [i.name, i.peer.device, i.peer.port, i.address]), [
-            ["swp51", "spine1", "swp2", undefined],
-            ["swp52", "spine2", "swp2", undefined],
-        ]);
+        assert.deepStrictEqual(
+            fabric.map((i) => [i.name, i.peer.device, i.peer.port, i.address]),
+            [
+                ["swp51", "spine1", "swp2", undefined],
+                ["swp52", "spine2", "swp2", undefined],
+            ],
+        );
         assert.strictEqual(plan.sessions.filter((s) => s.kind === "fabric").length, 8);
         const n = leaf2.neighbors.find((x) => x.device === "spine2")!;
         assert.deepStrictEqual([n.interface, n.asn, n.bfd], ["swp52", 65000, true]);
@@ -40,10 +54,13 @@ describe("planner: allocation", () => {
 
     it("attaches nodes to their leafs, dual-attached ones to two", () => {
         const k8s1 = device(plan, "k8s1");
-        assert.deepStrictEqual(k8s1.neighbors.map((n) => [n.device, n.interface, n.asn]), [
-            ["leaf1", "eth1", 65101],
-            ["leaf2", "eth2", 65102],
-        ]);
+        assert.deepStrictEqual(
+            k8s1.neighbors.map((n) => [n.device, n.interface, n.asn]),
+            [
+                ["leaf1", "eth1", 65101],
+                ["leaf2", "eth2", 65102],
+            ],
+        );
         assert.strictEqual(plan.sessions.filter((s) => s.kind === "server").length, 12);
     });
 
@@ -53,8 +70,14 @@ describe("planner: allocation", () => {
             const b = device(plan, s.b.device);
             assert.strictEqual(s.a.asn, a.asn);
             assert.strictEqual(s.b.asn, b.asn);
-            assert.ok(a.neighbors.some((n) => n.sessionId === s.id && n.asn === b.asn), s.id);
-            assert.ok(b.neighbors.some((n) => n.sessionId === s.id && n.asn === a.asn), s.id);
+            assert.ok(
+                a.neighbors.some((n) => n.sessionId === s.id && n.asn === b.asn),
+                s.id,
+            );
+            assert.ok(
+                b.neighbors.some((n) => n.sessionId === s.id && n.asn === a.asn),
+                s.id,
+            );
         }
         assert.strictEqual(new Set(plan.sessions.map((s) => s.id)).size, plan.sessions.length);
     });
@@ -65,9 +88,18 @@ describe("planner: allocation", () => {
         const p = planFabric(c);
         const leaf2 = device(p, "leaf2");
         // leaf slot 2, spine slot 1 → index (2−1)×16 + 0 = 16 → 10.255.0.32/31
-        assert.strictEqual(leaf2.interfaces.find((i) => i.name === "swp51")!.address, "10.255.0.33/31");
-        assert.strictEqual(device(p, "spine1").interfaces.find((i) => i.name === "swp2")!.address, "10.255.0.32/31");
-        assert.strictEqual(leaf2.neighbors.find((n) => n.device === "spine1")!.address, "10.255.0.32");
+        assert.strictEqual(
+            leaf2.interfaces.find((i) => i.name === "swp51")!.address,
+            "10.255.0.33/31",
+        );
+        assert.strictEqual(
+            device(p, "spine1").interfaces.find((i) => i.name === "swp2")!.address,
+            "10.255.0.32/31",
+        );
+        assert.strictEqual(
+            leaf2.neighbors.find((n) => n.device === "spine1")!.address,
+            "10.255.0.32",
+        );
     });
 
     it("gives spines unique ASNs from spineBase when asked", () => {
@@ -82,17 +114,29 @@ describe("planner: allocation", () => {
         Object.assign(c.leafs[1], { asn: 65200, loopback: "172.16.255.222" });
         Object.assign(c.nodes[2], { asn: 4200001000, loopback: "10.1.3.200" });
         const p = planFabric(c);
-        assert.deepStrictEqual([device(p, "leaf2").asn, device(p, "leaf2").loopback], [65200, "172.16.255.222"]);
-        assert.deepStrictEqual([device(p, "k8s3").asn, device(p, "k8s3").loopback], [4200001000, "10.1.3.200"]);
+        assert.deepStrictEqual(
+            [device(p, "leaf2").asn, device(p, "leaf2").loopback],
+            [65200, "172.16.255.222"],
+        );
+        assert.deepStrictEqual(
+            [device(p, "k8s3").asn, device(p, "k8s3").loopback],
+            [4200001000, "10.1.3.200"],
+        );
         assert.strictEqual(device(p, "k8s1").neighbors[1].asn, 65200);
     });
 
     it("pins a slot with `id` for names without a number", () => {
         const c = devConfig();
         c.leafs[0] = { ...c.leafs[0], name: "leaf-a", id: 1 };
-        c.nodes = c.nodes.map((n) => ({ ...n, uplinks: n.uplinks.map((u) => u.replace(/^leaf1:/, "leaf-a:")) }));
+        c.nodes = c.nodes.map((n) => ({
+            ...n,
+            uplinks: n.uplinks.map((u) => u.replace(/^leaf1:/, "leaf-a:")),
+        }));
         const p = planFabric(c);
-        assert.deepStrictEqual([device(p, "leaf-a").asn, device(p, "leaf-a").loopback], [65101, "172.16.255.101"]);
+        assert.deepStrictEqual(
+            [device(p, "leaf-a").asn, device(p, "leaf-a").loopback],
+            [65101, "172.16.255.101"],
+        );
     });
 
     it("keeps managed: false switches in the plan for peering", () => {
@@ -113,14 +157,29 @@ describe("planner: allocation", () => {
         c.leafs[1].rackSubnet = "10.0.101.0/24";
         c.leafs[3].rackSubnet = "10.0.103.0/24";
         const p = planFabric(c);
-        assert.deepStrictEqual([device(p, "leaf1").rackSubnet, device(p, "leaf1").address], ["10.0.101.0/24", "10.0.101.1"]);
-        assert.deepStrictEqual([device(p, "leaf2").rackSubnet, device(p, "leaf2").address], ["10.0.101.0/24", "10.0.101.2"]);
-        assert.deepStrictEqual([device(p, "k8s2").address, device(p, "k8s2").loopback], ["10.0.101.11", "10.0.101.11"]);
-        assert.deepStrictEqual(device(p, "k8s2").neighbors.map((n) => [n.device, n.address, n.bfd]), [
-            ["leaf1", "10.0.101.1", false],
-            ["leaf2", "10.0.101.2", false],
+        assert.deepStrictEqual(
+            [device(p, "leaf1").rackSubnet, device(p, "leaf1").address],
+            ["10.0.101.0/24", "10.0.101.1"],
+        );
+        assert.deepStrictEqual(
+            [device(p, "leaf2").rackSubnet, device(p, "leaf2").address],
+            ["10.0.101.0/24", "10.0.101.2"],
+        );
+        assert.deepStrictEqual(
+            [device(p, "k8s2").address, device(p, "k8s2").loopback],
+            ["10.0.101.11", "10.0.101.11"],
+        );
+        assert.deepStrictEqual(
+            device(p, "k8s2").neighbors.map((n) => [n.device, n.address, n.bfd]),
+            [
+                ["leaf1", "10.0.101.1", false],
+                ["leaf2", "10.0.101.2", false],
+            ],
+        );
+        assert.deepStrictEqual(device(p, "leaf3").originates, [
+            "172.16.255.103/32",
+            "10.0.103.0/24",
         ]);
-        assert.deepStrictEqual(device(p, "leaf3").originates, ["172.16.255.103/32", "10.0.103.0/24"]);
         assert.strictEqual(p.kubernetes.calicoListenPort, 179);
     });
 });

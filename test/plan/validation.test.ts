@@ -24,12 +24,19 @@ describe("planner: validation", () => {
         });
         assert.deepStrictEqual(
             errors.map((e) => e.split(":").slice(0, 2).join(":")),
-            ["fabric:leafs[0].asn", "fabric:nodes[0].loopback", "fabric:loadBalancerPools[0].vips.dashboard"],
+            [
+                "fabric:leafs[0].asn",
+                "fabric:nodes[0].loopback",
+                "fabric:loadBalancerPools[0].vips.dashboard",
+            ],
         );
     });
 
     it("accepts the dev stack and every case's unmutated base", () => {
-        assert.deepStrictEqual(errorsOf(() => undefined), []);
+        assert.deepStrictEqual(
+            errorsOf(() => undefined),
+            [],
+        );
     });
 
     it("has at least 30 distinct classes of bad input, each naming a field", () => {
@@ -41,6 +48,10 @@ describe("planner: validation", () => {
         const file = path.join(ROOT, "docs/config-errors.md");
         const text = errorCatalogue();
         if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
-        assert.strictEqual(fs.readFileSync(file, "utf8"), text, "docs/config-errors.md is stale: run UPDATE_GOLDEN=1 npm test");
+        assert.strictEqual(
+            fs.readFileSync(file, "utf8"),
+            text,
+            "docs/config-errors.md is stale: run UPDATE_GOLDEN=1 npm test",
+        );
     });
 });

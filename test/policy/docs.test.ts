@@ -14,7 +14,11 @@ describe("docs/policy.md", function () {
         for (const p of policies) {
             const row = doc.split("\n").find((l) => l.startsWith(`| \`${p.name}\` |`));
             assert.ok(row, `${p.name} is not in the table`);
-            assert.match(row!.split("|")[3], new RegExp(`\\b${p.enforcementLevel}\\b`), `${p.name}: the table does not say ${p.enforcementLevel}`);
+            assert.match(
+                row!.split("|")[3],
+                new RegExp(`\\b${p.enforcementLevel}\\b`),
+                `${p.name}: the table does not say ${p.enforcementLevel}`,
+            );
         }
     });
 
@@ -22,7 +26,10 @@ describe("docs/policy.md", function () {
         it(`quotes ${ex.policy}'s violation as the policy prints it`, async () => {
             const policy = policies.find((p) => p.name === ex.policy)!;
             const [first] = messages(await runPolicies([policy], await ex.stack()), ex.policy);
-            assert.ok(doc.includes(`${policy.description}\n${first}\n`), `docs/policy.md does not quote:\n${policy.description}\n${first}`);
+            assert.ok(
+                doc.includes(`${policy.description}\n${first}\n`),
+                `docs/policy.md does not quote:\n${policy.description}\n${first}`,
+            );
         });
     }
 });

@@ -42,7 +42,9 @@ import * as fs from "fs";
 const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
     deserializeProperties(struct: unknown, proxySecrets: boolean): Record<string, any>;
 };
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(o: object): unknown } };
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
+    Struct: { fromJavaScript(o: object): unknown };
+};
 
 export { SECRET_SIG, SECRET_VALUE } from "../support/pulumi-mocks";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -80,14 +82,23 @@ export class RecordedStack {
 
     /** A deep copy to tamper with. */
     clone(): RecordedStack {
-        return new RecordedStack(JSON.parse(JSON.stringify(this.resources)), { ...this.config }, [...this.secretKeys]);
+        return new RecordedStack(JSON.parse(JSON.stringify(this.resources)), { ...this.config }, [
+            ...this.secretKeys,
+        ]);
     }
 }
 
 /** `fabric:*` stack config as the engine passes it to a program or a policy pack: objects as JSON text. */
 export function stackConfigOf(file: string): Record<string, string> {
-    const doc = YAML.parse(fs.readFileSync(path.resolve(ROOT, file), "utf8")) as { config: Record<string, unknown> };
-    const c = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const doc = YAML.parse(fs.readFileSync(path.resolve(ROOT, file), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    const c = Object.fromEntries(
+        Object.entries(doc.config).map(([k, v]) => [
+            k,
+            typeof v === "string" ? v : JSON.stringify(v),
+        ]),
+    );
     // The pack judges bgp-fabric's own objects: the upstream installs are taken as
     // present (installUpstream: false), so no local tigera-operator manifest is needed.
     const k = c["fabric:kubernetes"] ? JSON.parse(c["fabric:kubernetes"]) : {};
@@ -100,7 +111,10 @@ function record(preview: boolean, stack: string): { resources: Recorded[] } {
     const resources: Recorded[] = [];
     pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: preview || !args.custom ? undefined : `${args.name}-id`, state: preview ? {} : args.inputs }),
+            newResource: (args) => ({
+                id: preview || !args.custom ? undefined : `${args.name}-id`,
+                state: preview ? {} : args.inputs,
+            }),
             call: (args) => args.inputs,
         },
         "bgp-fabric",
@@ -122,7 +136,9 @@ function record(preview: boolean, stack: string): { resources: Recorded[] } {
                     parent: req.getParent() || undefined,
                     inputs,
                     // A custom resource's outputs: its inputs, plus what the provider computes (unknown in a preview).
-                    outputs: custom ? { ...inputs, ...(preview ? computedUnknowns(req.getType()) : {}) } : {},
+                    outputs: custom
+                        ? { ...inputs, ...(preview ? computedUnknowns(req.getType()) : {}) }
+                        : {},
                 });
             }
             cb(err, resp);
@@ -147,13 +163,18 @@ export interface StackOptions {
 }
 
 /** The real program (stacks/index.ts) under mocks with this stack config: what `pulumi preview` registers. */
-export async function programStack(config: Record<string, string>, opts: StackOptions & { secretKeys?: string[] } = {}): Promise<RecordedStack> {
+export async function programStack(
+    config: Record<string, string>,
+    opts: StackOptions & { secretKeys?: string[] } = {},
+): Promise<RecordedStack> {
     const { resources } = record(opts.preview ?? true, opts.stack ?? "dev");
     pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
     const program = require.resolve("../../stacks/index.ts");
     delete require.cache[program];
     const exports = require(program) as Record<string, pulumi.Output<unknown>>;
-    await Promise.all(Object.values(exports).map((o) => new Promise((resolve) => o.apply(resolve))));
+    await Promise.all(
+        Object.values(exports).map((o) => new Promise((resolve) => o.apply(resolve))),
+    );
     await settle();
     pulumi.runtime.setAllConfig({});
     return new RecordedStack(resources, config, opts.secretKeys ?? []);
@@ -173,7 +194,12 @@ export async function componentStack(
     extra?: (fabric: Fabric) => void,
 ): Promise<RecordedStack> {
     const { resources } = record(opts.preview ?? true, opts.stack ?? "dev");
-    const fabric = new Fabric(plan.name, { plan, ssh: { user: "root" }, kubernetes: { renderDirectory: "/tmp/bgp-fabric-policy-test" }, ...args });
+    const fabric = new Fabric(plan.name, {
+        plan,
+        ssh: { user: "root" },
+        kubernetes: { renderDirectory: "/tmp/bgp-fabric-policy-test" },
+        ...args,
+    });
     extra?.(fabric);
     await settle([fabric]);
     return new RecordedStack(resources, config);
@@ -186,7 +212,13 @@ function props(wire: Record<string, any>, proxySecrets: boolean): Record<string,
     return unknownCheckingProxy(deserializeProperties(Struct.fromJavaScript(wire), proxySecrets));
 }
 
-const OPTS = { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
+const OPTS = {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+};
 
 class NotApplicable extends Error {
     constructor(readonly reason?: string) {
@@ -198,7 +230,11 @@ const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
 };
 
-export function resourceArgs(r: Recorded, config: object, proxySecrets = false): ResourceValidationArgs {
+export function resourceArgs(
+    r: Recorded,
+    config: object,
+    proxySecrets = false,
+): ResourceValidationArgs {
     const p = props(r.inputs, proxySecrets);
     return {
         type: r.type,
@@ -234,7 +270,12 @@ export function stackArgs(stack: RecordedStack, config: object): StackValidation
     stack.resources.forEach((r, i) => {
         if (r.parent && byUrn.has(r.parent)) resources[i].parent = byUrn.get(r.parent);
     });
-    return { resources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
+    return {
+        resources,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => config as T,
+        notApplicable,
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -252,16 +293,30 @@ export interface PolicyRun {
 }
 
 /** Policy name → enforcement level or `{ enforcementLevel?, ...config }`, as --policy-pack-config. */
-export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+export type PackConfig = Record<
+    string,
+    EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
 
 /** Run policies on a recorded stack the way CrossGuard does, with the stack config in place for re-planning. */
-export async function runPolicies(policies: Policies, stack: RecordedStack, packConfig: PackConfig = {}): Promise<PolicyRun> {
+export async function runPolicies(
+    policies: Policies,
+    stack: RecordedStack,
+    packConfig: PackConfig = {},
+): Promise<PolicyRun> {
     const run: PolicyRun = { violations: [], notApplicable: [] };
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     try {
-        const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel => {
+        const levelOf = (p: {
+            name: string;
+            enforcementLevel?: EnforcementLevel;
+        }): EnforcementLevel => {
             const c = packConfig[p.name];
-            return (typeof c === "string" ? c : c?.enforcementLevel) ?? p.enforcementLevel ?? "mandatory";
+            return (
+                (typeof c === "string" ? c : c?.enforcementLevel) ??
+                p.enforcementLevel ??
+                "mandatory"
+            );
         };
         const configOf = (name: string): object => {
             const c = packConfig[name];
@@ -269,29 +324,53 @@ export async function runPolicies(policies: Policies, stack: RecordedStack, pack
             const { enforcementLevel: _, ...rest } = c;
             return rest;
         };
-        const reporter = (policy: string, level: EnforcementLevel, urn?: string): ReportViolation => (message, u) =>
-            run.violations.push({ policy, level: level === "remediate" ? "mandatory" : level, message, urn: u ?? urn });
+        const reporter =
+            (policy: string, level: EnforcementLevel, urn?: string): ReportViolation =>
+            (message, u) =>
+                run.violations.push({
+                    policy,
+                    level: level === "remediate" ? "mandatory" : level,
+                    message,
+                    urn: u ?? urn,
+                });
         const attempt = async (policy: string, f: () => unknown) => {
             try {
                 await f();
             } catch (err) {
-                if (err instanceof NotApplicable) run.notApplicable.push({ policy, reason: err.reason });
+                if (err instanceof NotApplicable)
+                    run.notApplicable.push({ policy, reason: err.reason });
                 else throw err;
             }
         };
         for (const r of stack.resources) {
-            for (const p of policies.filter((x): x is ResourceValidationPolicy => "validateResource" in x || "remediateResource" in x)) {
+            for (const p of policies.filter(
+                (x): x is ResourceValidationPolicy =>
+                    "validateResource" in x || "remediateResource" in x,
+            )) {
                 const level = levelOf(p);
                 if (level === "disabled") continue;
-                if (level === "remediate" && p.remediateResource) await attempt(p.name, () => p.remediateResource!(resourceArgs(r, configOf(p.name), true)));
-                const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-                for (const v of validations) await attempt(p.name, () => v(resourceArgs(r, configOf(p.name)), reporter(p.name, level, r.urn)));
+                if (level === "remediate" && p.remediateResource)
+                    await attempt(p.name, () =>
+                        p.remediateResource!(resourceArgs(r, configOf(p.name), true)),
+                    );
+                const validations =
+                    p.validateResource === undefined
+                        ? []
+                        : Array.isArray(p.validateResource)
+                          ? p.validateResource
+                          : [p.validateResource];
+                for (const v of validations)
+                    await attempt(p.name, () =>
+                        v(resourceArgs(r, configOf(p.name)), reporter(p.name, level, r.urn)),
+                    );
             }
         }
         for (const p of policies.filter((x): x is StackValidationPolicy => "validateStack" in x)) {
             const level = levelOf(p);
             if (level === "disabled") continue;
-            await attempt(p.name, () => p.validateStack(stackArgs(stack, configOf(p.name)), reporter(p.name, level)));
+            await attempt(p.name, () =>
+                p.validateStack(stackArgs(stack, configOf(p.name)), reporter(p.name, level)),
+            );
         }
     } finally {
         pulumi.runtime.setAllConfig({});

@@ -37,18 +37,26 @@ export class PackProcess {
 
     /** Start the pack with this stack config; resolves once it listens. */
     static async start(config: Record<string, string>, stack = "dev"): Promise<PackProcess> {
-        const child = spawn(process.execPath, [path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
-            cwd: path.join(ROOT, "policy"),
-            env: {
-                ...process.env,
-                PULUMI_CONFIG: JSON.stringify(config),
-                PULUMI_NODEJS_ORGANIZATION: "organization",
-                PULUMI_NODEJS_PROJECT: "bgp-fabric",
-                PULUMI_NODEJS_STACK: stack,
-                PULUMI_NODEJS_DRY_RUN: "true",
+        const child = spawn(
+            process.execPath,
+            [
+                path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"),
+                "127.0.0.1:0",
+                ".",
+            ],
+            {
+                cwd: path.join(ROOT, "policy"),
+                env: {
+                    ...process.env,
+                    PULUMI_CONFIG: JSON.stringify(config),
+                    PULUMI_NODEJS_ORGANIZATION: "organization",
+                    PULUMI_NODEJS_PROJECT: "bgp-fabric",
+                    PULUMI_NODEJS_STACK: stack,
+                    PULUMI_NODEJS_DRY_RUN: "true",
+                },
+                stdio: ["ignore", "pipe", "pipe"],
             },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        );
         let err = "";
         child.stderr!.on("data", (d) => (err += d));
         const port = await new Promise<string>((resolve, reject) => {
@@ -58,9 +66,14 @@ export class PackProcess {
                 const m = /^(\d+)\s*$/m.exec(out);
                 if (m) resolve(m[1]);
             });
-            child.on("exit", (code) => reject(new Error(`the policy pack exited (${code}) before listening:\n${err}`)));
+            child.on("exit", (code) =>
+                reject(new Error(`the policy pack exited (${code}) before listening:\n${err}`)),
+            );
         });
-        const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        const client = new analyzerrpc.AnalyzerClient(
+            `127.0.0.1:${port}`,
+            grpc.credentials.createInsecure(),
+        );
         return new PackProcess(child, client, () => err);
     }
 
@@ -70,10 +83,16 @@ export class PackProcess {
     }
 
     private call<T>(method: string, req: unknown): Promise<T> {
-        return new Promise((resolve, reject) => this.client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+        return new Promise((resolve, reject) =>
+            this.client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))),
+        );
     }
 
-    async info(): Promise<{ name: string; version: string; policies: { name: string; level: string; schema?: object }[] }> {
+    async info(): Promise<{
+        name: string;
+        version: string;
+        policies: { name: string; level: string; schema?: object }[];
+    }> {
         const r: any = await this.call("getAnalyzerInfo", new Empty());
         return {
             name: r.getName(),
@@ -87,7 +106,9 @@ export class PackProcess {
     }
 
     /** `--policy-pack-config`: the engine sends every policy's level and properties. */
-    async configure(config: Record<string, { level: (typeof LEVELS)[number]; properties?: object }>): Promise<void> {
+    async configure(
+        config: Record<string, { level: (typeof LEVELS)[number]; properties?: object }>,
+    ): Promise<void> {
         const req = new analyzerpb.ConfigureAnalyzerRequest();
         for (const [name, c] of Object.entries(config)) {
             const pc = new analyzerpb.PolicyConfig();
@@ -120,18 +141,26 @@ export class PackProcess {
     }
 
     /** A preview as the engine runs the pack: per resource Remediate then Analyze, then AnalyzeStack. */
-    async preview(stack: RecordedStack): Promise<{ diagnostics: Diagnostic[]; remediated: string[] }> {
+    async preview(
+        stack: RecordedStack,
+    ): Promise<{ diagnostics: Diagnostic[]; remediated: string[] }> {
         const diagnostics: Diagnostic[] = [];
         const remediated: string[] = [];
         // A resource policy's diagnostic has no URN: the engine pins it on the resource it analyzed.
         const collect = (resp: any, urn = "") => {
             for (const d of resp.getDiagnosticsList()) {
-                diagnostics.push({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message: d.getMessage(), urn: d.getUrn() || urn });
+                diagnostics.push({
+                    policy: d.getPolicyname(),
+                    level: LEVELS[d.getEnforcementlevel()],
+                    message: d.getMessage(),
+                    urn: d.getUrn() || urn,
+                });
             }
         };
         for (const r of stack.resources) {
             const rem: any = await this.call("remediate", this.request(r));
-            for (const x of rem.getRemediationsList()) remediated.push(`${x.getPolicyname()} ${r.urn}`);
+            for (const x of rem.getRemediationsList())
+                remediated.push(`${x.getPolicyname()} ${r.urn}`);
             collect(await this.call("analyze", this.request(r)), r.urn);
         }
         const req = new analyzerpb.AnalyzeStackRequest();

@@ -8,7 +8,13 @@ describe("policy fabric-prefixes-disjoint", function () {
 
     for (const file of [DEV, REF3, REF4]) {
         it(`passes ${file}`, async () => {
-            assert.deepStrictEqual(messages(await runPolicies([prefixesDisjoint], await programStack(stackConfigOf(file))), prefixesDisjoint.name), []);
+            assert.deepStrictEqual(
+                messages(
+                    await runPolicies([prefixesDisjoint], await programStack(stackConfigOf(file))),
+                    prefixesDisjoint.name,
+                ),
+                [],
+            );
         });
     }
 
@@ -24,7 +30,10 @@ describe("policy fabric-prefixes-disjoint", function () {
         // The planner refuses this config; a stack that registers it anyway is what the policy sees.
         const plan = planOf(DEV);
         plan.pools[0] = { ...plan.pools[0], cidr: "10.1.3.128/25", vips: {} };
-        const run = await runPolicies([prefixesDisjoint], await componentStack(plan, stackConfigOf(DEV)));
+        const run = await runPolicies(
+            [prefixesDisjoint],
+            await componentStack(plan, stackConfigOf(DEV)),
+        );
         assert.deepStrictEqual(messages(run, prefixesDisjoint.name), [
             "pool 'default' 10.1.3.128/25 overlaps addressing.nodeLoopbacks 10.1.3.0/24 (10.1.3.128/25 lies inside 10.1.3.0/24)",
         ]);
@@ -37,6 +46,12 @@ describe("policy fabric-prefixes-disjoint", function () {
                 { name: "leaf2", rackSubnet: "10.0.101.0/24", mgmt: { host: "192.168.200.22" } },
             ],
         });
-        assert.deepStrictEqual(messages(await runPolicies([prefixesDisjoint], await programStack(config)), prefixesDisjoint.name), []);
+        assert.deepStrictEqual(
+            messages(
+                await runPolicies([prefixesDisjoint], await programStack(config)),
+                prefixesDisjoint.name,
+            ),
+            [],
+        );
     });
 });

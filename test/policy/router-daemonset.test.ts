@@ -10,8 +10,14 @@ describe("policy fabric-router-daemonset", function () {
     it("passes the router DaemonSet as rendered: its namespace, ALL dropped, exactly the routing and FRR capabilities", async () => {
         const stack = await devStack();
         const ds = stack.find((r) => r.type === "kubernetes:apps/v1:DaemonSet");
-        assert.deepStrictEqual(ds.inputs.spec.template.spec.containers[0].securityContext.capabilities.add, [...ROUTING_CAPABILITIES, ...FRR_PROCESS_CAPABILITIES]);
-        assert.deepStrictEqual(messages(await runPolicies([routerDaemonSet], stack), routerDaemonSet.name), []);
+        assert.deepStrictEqual(
+            ds.inputs.spec.template.spec.containers[0].securityContext.capabilities.add,
+            [...ROUTING_CAPABILITIES, ...FRR_PROCESS_CAPABILITIES],
+        );
+        assert.deepStrictEqual(
+            messages(await runPolicies([routerDaemonSet], stack), routerDaemonSet.name),
+            [],
+        );
     });
 
     it("refuses it in another namespace, with a capability too many, one too few, and one in the init container", async () => {

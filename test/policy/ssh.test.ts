@@ -7,7 +7,10 @@ describe("policy fabric-ssh-keys-only", function () {
     this.timeout(60000);
 
     it("passes the dev stack: every device connection is key-based", async () => {
-        assert.deepStrictEqual(messages(await runPolicies([sshKeysOnly], await devStack()), sshKeysOnly.name), []);
+        assert.deepStrictEqual(
+            messages(await runPolicies([sshKeysOnly], await devStack()), sshKeysOnly.name),
+            [],
+        );
     });
 
     it("refuses a command that logs in with a password", async () => {
@@ -23,22 +26,53 @@ describe("policy fabric-ssh-host-key-pinned", function () {
     this.timeout(60000);
 
     it("passes a stack whose devices all pin their host keys (mgmt.hostKey)", async () => {
-        assert.deepStrictEqual(messages(await runPolicies([sshHostKeyPinned], await programStack(pinnedHostKeysConfig())), sshHostKeyPinned.name), []);
+        assert.deepStrictEqual(
+            messages(
+                await runPolicies([sshHostKeyPinned], await programStack(pinnedHostKeysConfig())),
+                sshHostKeyPinned.name,
+            ),
+            [],
+        );
     });
 
     it("warns (advisory) about every device connection of the dev stack, which pins none", async () => {
         const run = await runPolicies([sshHostKeyPinned], await devStack());
         const msgs = messages(run, sshHostKeyPinned.name);
         assert.strictEqual(msgs.length, 14);
-        assert.strictEqual(msgs[0], "spine1-config connects to root@10.10.0.11:22 without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration");
+        assert.strictEqual(
+            msgs[0],
+            "dev-spine1-config connects to root@10.10.0.11:22 without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration",
+        );
         assert.ok(run.violations.every((v) => v.level === "advisory"));
     });
 
     it("is made mandatory, and hosts exempted, by the policy config", async () => {
-        const hosts = ["10.10.0.11", "10.10.0.12", "10.10.0.21", "10.10.0.22", "10.10.0.23", "10.10.0.24", "10.10.0.101", "10.10.0.102", "10.10.0.103", "10.10.0.104", "10.10.0.105", "10.10.0.106", "10.10.0.107"];
-        const run = await runPolicies([sshHostKeyPinned], await devStack(), { [sshHostKeyPinned.name]: { enforcementLevel: "mandatory", exemptHosts: hosts } });
-        assert.deepStrictEqual(run.violations.map((v) => [v.level, v.message]), [
-            ["mandatory", "k8s8-setup connects to root@10.10.0.108:22 without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration"],
-        ]);
+        const hosts = [
+            "10.10.0.11",
+            "10.10.0.12",
+            "10.10.0.21",
+            "10.10.0.22",
+            "10.10.0.23",
+            "10.10.0.24",
+            "10.10.0.101",
+            "10.10.0.102",
+            "10.10.0.103",
+            "10.10.0.104",
+            "10.10.0.105",
+            "10.10.0.106",
+            "10.10.0.107",
+        ];
+        const run = await runPolicies([sshHostKeyPinned], await devStack(), {
+            [sshHostKeyPinned.name]: { enforcementLevel: "mandatory", exemptHosts: hosts },
+        });
+        assert.deepStrictEqual(
+            run.violations.map((v) => [v.level, v.message]),
+            [
+                [
+                    "mandatory",
+                    "dev-k8s8-setup connects to root@10.10.0.108:22 without a pinned host key (mgmt.hostKey): any machine answering on that address would be trusted with the device's configuration",
+                ],
+            ],
+        );
     });
 });

@@ -8,12 +8,24 @@ describe("policy fabric-vips-in-pools", function () {
 
     it("passes the dev fabric with a Service pinned to a named VIP (LoadBalancerPool.serviceFor)", async () => {
         const stack = await servicesStack();
-        assert.ok(stack.resources.some((r) => r.type === "kubernetes:core/v1:Service" && r.inputs.metadata.annotations["metallb.io/loadBalancerIPs"] === "172.29.0.6"));
-        assert.deepStrictEqual(messages(await runPolicies([vipsInPools], stack), vipsInPools.name), []);
+        assert.ok(
+            stack.resources.some(
+                (r) =>
+                    r.type === "kubernetes:core/v1:Service" &&
+                    r.inputs.metadata.annotations["metallb.io/loadBalancerIPs"] === "172.29.0.6",
+            ),
+        );
+        assert.deepStrictEqual(
+            messages(await runPolicies([vipsInPools], stack), vipsInPools.name),
+            [],
+        );
     });
 
     it("passes a Service pinning an unreserved address of a pool", async () => {
-        const run = await runPolicies([vipsInPools], await servicesStack({ name: "shop", ip: "172.29.0.77", pool: "default" }));
+        const run = await runPolicies(
+            [vipsInPools],
+            await servicesStack({ name: "shop", ip: "172.29.0.77", pool: "default" }),
+        );
         assert.deepStrictEqual(messages(run, vipsInPools.name), []);
     });
 
@@ -27,18 +39,27 @@ describe("policy fabric-vips-in-pools", function () {
     });
 
     it("refuses a Service pinning an address in no fabric pool", async () => {
-        const run = await runPolicies([vipsInPools], await servicesStack({ name: "shop", ip: "172.30.0.9" }));
+        const run = await runPolicies(
+            [vipsInPools],
+            await servicesStack({ name: "shop", ip: "172.30.0.9" }),
+        );
         assert.deepStrictEqual(messages(run, vipsInPools.name), [
             "Service shop/shop pins 172.30.0.9, which is in none of the fabric's LoadBalancer pools ('default' 172.29.0.0/24); the fabric would not announce it",
         ]);
     });
 
     it("refuses a Service taking a non-VIP from the reserved-VIP pool, or a named VIP from the pool proper", async () => {
-        const fromVips = await runPolicies([vipsInPools], await servicesStack({ name: "shop", ip: "172.29.0.77", pool: "default-vips" }));
+        const fromVips = await runPolicies(
+            [vipsInPools],
+            await servicesStack({ name: "shop", ip: "172.29.0.77", pool: "default-vips" }),
+        );
         assert.deepStrictEqual(messages(fromVips, vipsInPools.name), [
             "Service shop/shop pins 172.29.0.77 from 'default-vips', which holds only the named VIPs of pool 'default' (172.29.0.6 and 172.29.0.7)",
         ]);
-        const fromPool = await runPolicies([vipsInPools], await servicesStack({ name: "shop", ip: "172.29.0.7", pool: "default" }));
+        const fromPool = await runPolicies(
+            [vipsInPools],
+            await servicesStack({ name: "shop", ip: "172.29.0.7", pool: "default" }),
+        );
         assert.deepStrictEqual(messages(fromPool, vipsInPools.name), [
             "Service shop/shop pins the named VIP 'dashboard' 172.29.0.7 from 'default', which excludes its named VIPs; name 'default-vips'",
         ]);

@@ -9,7 +9,6 @@
 import assert from "assert";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { planFabric } from "../../plan";
 import { expectedSessions, renderApplyScript, renderDeleteScript } from "../../render/apply-script";
@@ -18,90 +17,33 @@ import { renderSwitchFrr } from "../../render/frr-switch";
 import { devConfig, exampleConfig } from "../support/fixtures";
 import { canUnshare, frrSandbox, haveVtysh } from "../support/frr";
 import { requireCapability } from "../support/skip";
+import { Device, bgpJson as bgpJson2, runScript, scratchDevice } from "../support/apply-device";
+import { APPLY_EXIT } from "../../render/exit-codes";
 
 const plan = planFabric(devConfig());
 const NEW = renderSwitchFrr(plan, "leaf1");
 const OLD = "frr version 8.4\nhostname leaf1\n! the configuration before\n";
 const SESSIONS = expectedSessions(plan, "leaf1");
 
-// vtysh stand-in: the dry run refuses a line containing BAD LINE the way FRR
-// words it; `show` commands answer from files the test controls.
-const VTYSH_STUB = String.raw`#!/bin/bash
-echo "vtysh $*" >> "$STUB/vtysh.log"
-if [ "$1" = --dryrun ]; then
-  n=$(grep -n 'BAD LINE' "$3" | head -n1 | cut -d: -f1)
-  if [ -n "$n" ]; then echo "line $n: % Unknown command[25]: BAD LINE" >&2; exit 2; fi
-  exit 0
-fi
-case "$2" in
-  "show running-config") printf 'Building configuration...\n\nCurrent configuration:\n'; cat "$STUB/running.conf" ;;
-  "show bgp vrf default summary json") cat "$STUB/bgp.json" 2>/dev/null || echo '{}' ;;
-  *) echo "stub: unexpected vtysh $*" >&2; exit 1 ;;
-esac
-`;
-
-// frr-reload.py stand-in: call N loads the file as the running config, then
-// the sessions become $STUB/bgp-after-N.json; $STUB/fail-N makes call N fail.
-const RELOAD_STUB = String.raw`#!/bin/bash
-# --test: FRR's diff of a file against the running config (nothing to change when they are equal).
-if [ "$1" = --test ]; then if cmp -s "$2" "$STUB/running.conf"; then echo "frr version 8.4"; else printf 'Lines To Add\n===\nx\n'; fi; exit 0; fi
-n=$(( $(wc -l < "$STUB/reload.log" 2>/dev/null || echo 0) + 1 ))
-echo "$*" >> "$STUB/reload.log"
-if [ -f "$STUB/fail-$n" ]; then echo "frr-reload: vtysh failed to apply" >&2; exit 1; fi
-cp "$3" "$STUB/running.conf"
-[ -f "$STUB/bgp-after-$n.json" ] && cp "$STUB/bgp-after-$n.json" "$STUB/bgp.json"
-echo "Executed \"stub change $n\""
-exit 0
-`;
-
-function bgpJson(established: string[]): string {
-    const peers = Object.fromEntries(SESSIONS.map((s) => [s.key, { state: established.includes(s.key) ? "Established" : "Active" }]));
-    return JSON.stringify({ ipv4Unicast: { routerId: "172.16.255.101", peers } });
-}
+const bgpJson = (established: string[]) =>
+    bgpJson2(
+        SESSIONS.map((s) => s.key),
+        established,
+    );
 const ALL = SESSIONS.map((s) => s.key);
-
-interface Device {
-    dir: string;
-    stub: string;
-    env: NodeJS.ProcessEnv;
-    conf: string;
-    read(rel: string): string | undefined;
-}
-
-function device(files: Record<string, string> = {}): Device {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apply-test-"));
-    const stub = path.join(dir, "stub");
-    fs.mkdirSync(stub);
-    fs.mkdirSync(path.join(dir, "etc"));
-    fs.writeFileSync(path.join(dir, "vtysh"), VTYSH_STUB, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, "frr-reload"), RELOAD_STUB, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, "etc/frr.conf"), OLD);
-    fs.writeFileSync(path.join(stub, "running.conf"), OLD);
-    for (const [f, t] of Object.entries(files)) fs.writeFileSync(path.join(stub, f), t);
-    const env = {
-        ...process.env,
-        STUB: stub,
-        VTYSH: path.join(dir, "vtysh"),
-        RELOAD: path.join(dir, "frr-reload"),
-        FRR_CONF: path.join(dir, "etc/frr.conf"),
-        STATE_DIR: path.join(dir, "state"),
-        LOCK_FILE: path.join(dir, "lock"),
-        TIMEOUT: "2",
-        SETTLE: "0",
-        POLL_INTERVAL: "0.2",
-    };
-    const read = (rel: string) => (fs.existsSync(path.join(dir, rel)) ? fs.readFileSync(path.join(dir, rel), "utf8") : undefined);
-    return { dir, stub, env, conf: path.join(dir, "etc/frr.conf"), read };
-}
-
-function run(script: string, dev: Device, extraEnv: Record<string, string> = {}) {
-    fs.writeFileSync(path.join(dev.dir, "run.sh"), script);
-    const r = spawnSync("bash", [path.join(dev.dir, "run.sh")], { env: { ...dev.env, ...extraEnv }, encoding: "utf8", timeout: 30_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const device = (files: Record<string, string> = {}): Device => scratchDevice(OLD, files);
+const run = (script: string, dev: Device, extraEnv: Record<string, string> = {}) =>
+    runScript(script, dev, extraEnv);
 
 const applyScript = (frr = NEW, platform: "frr" | "cumulus" = "frr") =>
-    renderApplyScript({ device: "leaf1", platform, frr, sessions: SESSIONS, timeoutSeconds: 60, interfaces: platform === "cumulus" ? "auto lo\n" : undefined });
+    renderApplyScript({
+        device: "leaf1",
+        platform,
+        frr,
+        sessions: SESSIONS,
+        timeoutSeconds: 60,
+        interfaces: platform === "cumulus" ? "auto lo\n" : undefined,
+    });
 
 describe("render: apply script (safe apply)", () => {
     const made: Device[] = [];
@@ -114,9 +56,18 @@ describe("render: apply script (safe apply)", () => {
 
     it("carries the rendered frr.conf verbatim in a quoted heredoc, and the expected sessions", () => {
         const s = applyScript();
-        assert.ok(s.includes(`cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'\n${NEW}BGP_FABRIC_FRR_CONF\n`));
-        for (const x of SESSIONS) assert.ok(s.includes(`  "${x.key} ${x.peer}${x.server ? " server" : ""}"\n`));
-        assert.deepStrictEqual(SESSIONS.filter((x) => x.server).map((x) => x.key), ["swp1", "swp2", "swp3"], "a leaf's sessions with nodes are server sessions");
+        assert.ok(
+            s.includes(
+                `cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'\n${NEW}BGP_FABRIC_FRR_CONF\n`,
+            ),
+        );
+        for (const x of SESSIONS)
+            assert.ok(s.includes(`  "${x.key} ${x.peer}${x.server ? " server" : ""}"\n`));
+        assert.deepStrictEqual(
+            SESSIONS.filter((x) => x.server).map((x) => x.key),
+            ["swp1", "swp2", "swp3"],
+            "a leaf's sessions with nodes are server sessions",
+        );
         assert.match(s, /^FRR_CONF="\$\{FRR_CONF:-\/etc\/frr\/frr.conf\}"$/m);
         assert.match(s, /^VTYSH="\$\{VTYSH:-vtysh\}"$/m);
         assert.match(s, /^RELOAD="\$\{RELOAD:-\/usr\/lib\/frr\/frr-reload.py\}"$/m);
@@ -128,14 +79,30 @@ describe("render: apply script (safe apply)", () => {
     });
 
     it("BGP passwords per session: a switch's own never reaches a router that is not ours; an external router's is declared on it", () => {
-        const pw = (frr: string) => frr.split("\n").filter((l) => / password /.test(l)).map((l) => l.trim());
+        const pw = (frr: string) =>
+            frr
+                .split("\n")
+                .filter((l) => / password /.test(l))
+                .map((l) => l.trim());
         // spine1's password: its four leaf sessions (both ends), not its session with border1.
-        const spine = pw(switchScripts(plan, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply);
-        assert.deepStrictEqual(spine, ["neighbor swp1 password fabric-pw", "neighbor swp2 password fabric-pw", "neighbor swp3 password fabric-pw", "neighbor swp4 password fabric-pw"]);
-        assert.deepStrictEqual(pw(switchScripts(plan, "leaf1", { passwords: { spine1: "fabric-pw" } })!.apply), ["neighbor swp51 password fabric-pw"]);
+        const spine = pw(
+            switchScripts(plan, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply,
+        );
+        assert.deepStrictEqual(spine, [
+            "neighbor swp1 password fabric-pw",
+            "neighbor swp2 password fabric-pw",
+            "neighbor swp3 password fabric-pw",
+            "neighbor swp4 password fabric-pw",
+        ]);
+        assert.deepStrictEqual(
+            pw(switchScripts(plan, "leaf1", { passwords: { spine1: "fabric-pw" } })!.apply),
+            ["neighbor swp51 password fabric-pw"],
+        );
         // border1's password (externalRouters[].bgpPassword): exactly its sessions, on both spines.
         for (const s of ["spine1", "spine2"]) {
-            const lines = pw(switchScripts(plan, s, { passwords: { border1: "upstream-pw" } })!.apply);
+            const lines = pw(
+                switchScripts(plan, s, { passwords: { border1: "upstream-pw" } })!.apply,
+            );
             assert.strictEqual(lines.length, 1, `${s}: ${lines}`);
             assert.match(lines[0], /^neighbor 172\.16\.254\.\d+ password upstream-pw$/);
         }
@@ -143,30 +110,61 @@ describe("render: apply script (safe apply)", () => {
         const c = devConfig();
         c.leafs[3] = { name: "leaf4", managed: false, asn: 65199 };
         const p2 = planFabric(c);
-        assert.ok(!pw(switchScripts(p2, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply).some((l) => l.startsWith("neighbor swp4 ")), "spine1's password does not extend to the unmanaged leaf4");
-        assert.ok(pw(switchScripts(p2, "spine1", { passwords: { leaf4: "theirs" } })!.apply).includes("neighbor swp4 password theirs"));
+        assert.ok(
+            !pw(switchScripts(p2, "spine1", { passwords: { spine1: "fabric-pw" } })!.apply).some(
+                (l) => l.startsWith("neighbor swp4 "),
+            ),
+            "spine1's password does not extend to the unmanaged leaf4",
+        );
+        assert.ok(
+            pw(switchScripts(p2, "spine1", { passwords: { leaf4: "theirs" } })!.apply).includes(
+                "neighbor swp4 password theirs",
+            ),
+        );
     });
 
     it("a config FRR's parser rejects: exit 3, FRR's own words prefixed with the device, nothing changed", function () {
         requireCapability(this, haveVtysh(), "vtysh (FRR 8.4) is not installed");
         const dev = fresh({ "bgp.json": bgpJson(ALL) });
-        const bad = NEW.replace(" bgp bestpath as-path multipath-relax", " bgp bestpath as-path multipath-relaxed");
+        const bad = NEW.replace(
+            " bgp bestpath as-path multipath-relax",
+            " bgp bestpath as-path multipath-relaxed",
+        );
         // The real vtysh does the dry run: no daemon is needed for it.
         const r = run(applyScript(bad), dev, { VTYSH: "vtysh" });
-        assert.strictEqual(r.status, 3, r.stderr);
-        assert.match(r.stderr, /^leaf1: FRR rejected the new configuration; nothing was changed:$/m);
+        assert.strictEqual(r.status, APPLY_EXIT.REJECTED, r.stderr);
+        assert.match(
+            r.stderr,
+            /^leaf1: FRR rejected the new configuration; nothing was changed:$/m,
+        );
         const line = bad.split("\n").indexOf(" bgp bestpath as-path multipath-relaxed") + 1;
-        assert.match(r.stderr, new RegExp(`^leaf1: \\| line ${line}: % Unknown command\\[\\d+\\]:\\s+bgp bestpath as-path multipath-relaxed$`, "m"));
+        assert.match(
+            r.stderr,
+            new RegExp(
+                `^leaf1: \\| line ${line}: % Unknown command\\[\\d+\\]:\\s+bgp bestpath as-path multipath-relaxed$`,
+                "m",
+            ),
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD, "FRR_CONF untouched");
         assert.strictEqual(dev.read("stub/reload.log"), undefined, "no reload");
-        assert.strictEqual(dev.read("etc/frr.conf.pre-bgp-fabric"), undefined, "no snapshot either");
+        assert.strictEqual(
+            dev.read("etc/frr.conf.pre-bgp-fabric"),
+            undefined,
+            "no snapshot either",
+        );
     });
 
     it("the same with the stand-in vtysh: exit 3, the message quoted, FRR_CONF untouched", () => {
         const dev = fresh();
         const r = run(applyScript(`${NEW}BAD LINE\n`), dev);
-        assert.strictEqual(r.status, 3);
-        assert.match(r.stderr, new RegExp(`^leaf1: \\| line ${NEW.split("\n").length}: % Unknown command\\[25\\]: BAD LINE$`, "m"));
+        assert.strictEqual(r.status, APPLY_EXIT.REJECTED);
+        assert.match(
+            r.stderr,
+            new RegExp(
+                `^leaf1: \\| line ${NEW.split("\n").length}: % Unknown command\\[25\\]: BAD LINE$`,
+                "m",
+            ),
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
         assert.strictEqual(dev.read("stub/reload.log"), undefined);
     });
@@ -180,7 +178,11 @@ describe("render: apply script (safe apply)", () => {
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         assert.strictEqual(dev.read("etc/frr.conf.pre-bgp-fabric"), OLD);
         assert.strictEqual(dev.read("state/backup/frr.conf"), OLD);
-        assert.strictEqual(dev.read("state/backup/running.conf"), OLD, "show running-config without vtysh's banner");
+        assert.strictEqual(
+            dev.read("state/backup/running.conf"),
+            OLD,
+            "show running-config without vtysh's banner",
+        );
         assert.strictEqual(dev.read("stub/reload.log"), `--reload --stdout ${dev.conf}\n`);
         // A second apply keeps the first snapshot: destroy goes back to before bgp-fabric, not to the last apply.
         const again = run(applyScript(NEW.replace("maximum-paths 64", "maximum-paths 32")), dev);
@@ -196,22 +198,45 @@ describe("render: apply script (safe apply)", () => {
             "bgp-after-2.json": bgpJson(["swp51", "swp52", "swp1"]),
         });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 4, r.stderr);
-        assert.match(r.stderr, /^leaf1: sessions Established before the change are down after 2s: swp51 \(spine1\)$/m);
-        assert.match(r.stderr, /^leaf1: rolled back to the previous configuration \(the sessions that were up are up again\)$/m);
+        assert.strictEqual(r.status, APPLY_EXIT.ROLLED_BACK, r.stderr);
+        assert.match(
+            r.stderr,
+            /^leaf1: sessions Established before the change are down after 2s: swp51 \(spine1\)$/m,
+        );
+        assert.match(
+            r.stderr,
+            /^leaf1: rolled back to the previous configuration \(the sessions that were up are up again\)$/m,
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD, "the file is back");
         const reloads = dev.read("stub/reload.log")!.trim().split("\n");
-        assert.deepStrictEqual(reloads, [`--reload --stdout ${dev.conf}`, `--reload --stdout ${path.join(dev.dir, "state/backup/running.conf")}`]);
-        assert.strictEqual(dev.read("stub/running.conf"), OLD, "FRR runs the saved running config again");
+        assert.deepStrictEqual(reloads, [
+            `--reload --stdout ${dev.conf}`,
+            `--reload --stdout ${path.join(dev.dir, "state/backup/running.conf")}`,
+        ]);
+        assert.strictEqual(
+            dev.read("stub/running.conf"),
+            OLD,
+            "FRR runs the saved running config again",
+        );
     });
 
     it("only sessions that were already down stay down: the config is kept, exit 5 says so and names them", () => {
-        const dev = fresh({ "bgp.json": bgpJson(["swp52", "swp1"]), "bgp-after-1.json": bgpJson(["swp52", "swp1"]) });
+        const dev = fresh({
+            "bgp.json": bgpJson(["swp52", "swp1"]),
+            "bgp-after-1.json": bgpJson(["swp52", "swp1"]),
+        });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 5, r.stderr);
-        assert.match(r.stderr, /^leaf1: the new configuration was kept \(no session that was up went down\), but these sessions did not come up within 2s: swp51 \(spine1\)$/m);
+        assert.strictEqual(r.status, APPLY_EXIT.SESSIONS_DOWN, r.stderr);
+        assert.match(
+            r.stderr,
+            /^leaf1: the new configuration was kept \(no session that was up went down\), but these sessions did not come up within 2s: swp51 \(spine1\)$/m,
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
-        assert.strictEqual(dev.read("stub/reload.log")!.trim().split("\n").length, 1, "no rollback");
+        assert.strictEqual(
+            dev.read("stub/reload.log")!.trim().split("\n").length,
+            1,
+            "no rollback",
+        );
     });
 
     it("day one: server sessions whose node has no router yet are waiting, not failed (exit 0 once the fabric is up)", () => {
@@ -220,22 +245,36 @@ describe("render: apply script (safe apply)", () => {
         const t0 = Date.now();
         const r = run(applyScript(), dev, { TIMEOUT: "20" });
         assert.strictEqual(r.status, 0, r.stderr);
-        assert.match(r.stdout, /^leaf1: applied; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m);
+        assert.match(
+            r.stdout,
+            /^leaf1: applied; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m,
+        );
         assert.ok(Date.now() - t0 < 10_000, "it does not wait the convergeTimeout for the nodes");
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         // Unchanged re-run: the same, without a reload.
         const again = run(applyScript(), dev, { TIMEOUT: "20" });
         assert.strictEqual(again.status, 0, again.stderr);
-        assert.match(again.stdout, /^leaf1: unchanged: the running configuration already is the intended one; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m);
-        assert.strictEqual(dev.read("stub/reload.log")!.trim().split("\n").length, 1, "no second reload");
+        assert.match(
+            again.stdout,
+            /^leaf1: unchanged: the running configuration already is the intended one; 3 of 5 BGP sessions Established, 2 waiting for their node's router \(not a failure\): swp1 \(k8s1\), swp3 \(k8s3\)$/m,
+        );
+        assert.strictEqual(
+            dev.read("stub/reload.log")!.trim().split("\n").length,
+            1,
+            "no second reload",
+        );
     });
 
     it("day one does not excuse the fabric: a fabric session that never comes up is still exit 5", () => {
         const dev = fresh({ "bgp-after-1.json": bgpJson(["swp51"]) });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 5, r.stderr);
+        assert.strictEqual(r.status, APPLY_EXIT.SESSIONS_DOWN, r.stderr);
         assert.match(r.stderr, /did not come up within 2s: swp52 \(spine2\)$/m);
-        assert.doesNotMatch(r.stderr, /k8s/, "server sessions that were never up are not what failed");
+        assert.doesNotMatch(
+            r.stderr,
+            /k8s/,
+            "server sessions that were never up are not what failed",
+        );
     });
 
     it("a server session that was up and breaks still rolls back (exit 4)", () => {
@@ -245,29 +284,43 @@ describe("render: apply script (safe apply)", () => {
             "bgp-after-2.json": bgpJson(ALL),
         });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 4, r.stderr);
-        assert.match(r.stderr, /^leaf1: sessions Established before the change are down after 2s: swp2 \(k8s2\)$/m);
+        assert.strictEqual(r.status, APPLY_EXIT.ROLLED_BACK, r.stderr);
+        assert.match(
+            r.stderr,
+            /^leaf1: sessions Established before the change are down after 2s: swp2 \(k8s2\)$/m,
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
     });
 
     it("one script for create, update and delete: `bash -s apply` applies it, `bash -s destroy` undoes only its own apply", () => {
         const dev = fresh({ "bgp.json": bgpJson(ALL) });
         const runArg = (script: string, arg: string) => {
-            const r = spawnSync("bash", ["-s", arg], { input: script, env: dev.env, encoding: "utf8", timeout: 30_000 });
+            const r = spawnSync("bash", ["-s", arg], {
+                input: script,
+                env: dev.env,
+                encoding: "utf8",
+                timeout: 30_000,
+            });
             return { status: r.status, stdout: r.stdout, stderr: r.stderr };
         };
-        assert.strictEqual(runArg(applyScript(), "nonsense").status, 2);
+        assert.strictEqual(runArg(applyScript(), "nonsense").status, APPLY_EXIT.USAGE);
         const a = runArg(applyScript(), "apply");
         assert.strictEqual(a.status, 0, a.stderr);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         // The delete of a resource whose config is no longer the installed one (a replacement) leaves it.
-        const stale = runArg(applyScript(NEW.replace("maximum-paths 64", "maximum-paths 32")), "destroy");
+        const stale = runArg(
+            applyScript(NEW.replace("maximum-paths 64", "maximum-paths 32")),
+            "destroy",
+        );
         assert.strictEqual(stale.status, 0, stale.stderr);
         assert.match(stale.stdout, /not the one this resource applied .*: left in place/);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         const own = runArg(applyScript(), "destroy");
         assert.strictEqual(own.status, 0, own.stderr);
-        assert.match(own.stdout, /^leaf1: restored the configuration found before bgp-fabric's first apply$/m);
+        assert.match(
+            own.stdout,
+            /^leaf1: restored the configuration found before bgp-fabric's first apply$/m,
+        );
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
         assert.strictEqual(dev.read("state/candidate"), undefined, "nothing staged is left behind");
     });
@@ -275,7 +328,7 @@ describe("render: apply script (safe apply)", () => {
     it("a reload that fails is rolled back too (FRR may be half-way)", () => {
         const dev = fresh({ "bgp.json": bgpJson(ALL), "fail-1": "" });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 4, r.stderr);
+        assert.strictEqual(r.status, APPLY_EXIT.ROLLED_BACK, r.stderr);
         assert.match(r.stderr, /^leaf1: frr-reload.py failed to apply the new configuration$/m);
         assert.match(r.stderr, /^leaf1: \| frr-reload: vtysh failed to apply$/m);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
@@ -284,18 +337,21 @@ describe("render: apply script (safe apply)", () => {
     it("a failed restore says the device needs hands (exit 7)", () => {
         const dev = fresh({ "bgp.json": bgpJson(ALL), "fail-1": "", "fail-2": "" });
         const r = run(applyScript(), dev);
-        assert.strictEqual(r.status, 7, r.stderr);
+        assert.strictEqual(r.status, APPLY_EXIT.ROLLBACK_FAILED, r.stderr);
         assert.match(r.stderr, /^leaf1: ROLLBACK FAILED/m);
     });
 
     it("concurrent applies to one device are serialised with flock", async () => {
         const dev = fresh({ "bgp.json": bgpJson(ALL) });
         // Its own process group, so flock and its sleep are ended together, by that group's id.
-        const holder = spawn("flock", [dev.env.LOCK_FILE!, "sleep", "20"], { stdio: "ignore", detached: true });
+        const holder = spawn("flock", [dev.env.LOCK_FILE!, "sleep", "20"], {
+            stdio: "ignore",
+            detached: true,
+        });
         try {
             await new Promise((r) => setTimeout(r, 300));
             const r = run(applyScript(), dev, { LOCK_WAIT: "1" });
-            assert.strictEqual(r.status, 6);
+            assert.strictEqual(r.status, APPLY_EXIT.PRECONDITION);
             assert.match(r.stderr, /^leaf1: another bgp-fabric run holds .*lock \(waited 1 s\)$/m);
             assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
         } finally {
@@ -326,33 +382,59 @@ describe("render: apply script (safe apply)", () => {
         const dev = fresh({ "bgp.json": bgpJson(ALL) });
         assert.strictEqual(run(applyScript(), dev).status, 0);
         // The resource being replaced applied another config than the one installed now.
-        const stale = run(renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: OLD }), dev);
+        const stale = run(
+            renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: OLD }),
+            dev,
+        );
         assert.strictEqual(stale.status, 0, stale.stderr);
         assert.match(stale.stdout, /not the one this resource applied .*: left in place/);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
         // The resource that installed what runs now restores the config from before bgp-fabric.
-        const own = run(renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: NEW }), dev);
+        const own = run(
+            renderDeleteScript({ device: "leaf1", platform: "frr", appliedFrr: NEW }),
+            dev,
+        );
         assert.strictEqual(own.status, 0, own.stderr);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), OLD);
     });
 
     describe("against live FRR daemons (real vtysh and frr-reload.py)", function () {
         before(function () {
-            requireCapability(this, canUnshare(), "root with unshare(1) is needed to run FRR daemons in a private namespace");
+            requireCapability(
+                this,
+                canUnshare(),
+                "root with unshare(1) is needed to run FRR daemons in a private namespace",
+            );
         });
 
         it("apply (sessions cannot come up: kept, exit 5), a rejected config (exit 3), a reload FRR refuses (rolled back, exit 4), destroy", async function () {
             this.timeout(60_000);
-            const ifaces = plan.devices.find((d) => d.name === "leaf1")!.interfaces.map((i) => i.name);
-            const before = "frr version 8.4\nfrr defaults traditional\nhostname leaf1\nservice integrated-vtysh-config\n!\nip prefix-list BEFORE seq 5 permit 192.0.2.0/24\n!\n";
-            const bad = NEW.replace(" bgp bestpath as-path multipath-relax", " bgp bestpath as-path multipath-relaxed");
+            const ifaces = plan.devices
+                .find((d) => d.name === "leaf1")!
+                .interfaces.map((i) => i.name);
+            const before =
+                "frr version 8.4\nfrr defaults traditional\nhostname leaf1\nservice integrated-vtysh-config\n!\nip prefix-list BEFORE seq 5 permit 192.0.2.0/24\n!\n";
+            const bad = NEW.replace(
+                " bgp bestpath as-path multipath-relax",
+                " bgp bestpath as-path multipath-relaxed",
+            );
             // Parses (the dry run passes) but bgpd refuses it: frr-reload.py fails half-way.
-            const refused = NEW.replace(" neighbor swp51 interface peer-group fabric", " neighbor swp51 interface peer-group no-such-group").replace("maximum-paths 64", "maximum-paths 32");
-            const env = "export FRR_CONF=/etc/frr/frr.conf STATE_DIR=$W/state LOCK_FILE=$W/lock TIMEOUT=2 SETTLE=0 POLL_INTERVAL=0.5";
+            const refused = NEW.replace(
+                " neighbor swp51 interface peer-group fabric",
+                " neighbor swp51 interface peer-group no-such-group",
+            ).replace("maximum-paths 64", "maximum-paths 32");
+            const env =
+                "export FRR_CONF=/etc/frr/frr.conf STATE_DIR=$W/state LOCK_FILE=$W/lock TIMEOUT=2 SETTLE=0 POLL_INTERVAL=0.5";
             const r = await frrSandbox({
                 hostname: "leaf1",
                 interfaces: ifaces,
-                files: { "etc/frr.conf": before, "apply.sh": applyScript(), "bad.sh": applyScript(bad), "refused.sh": applyScript(refused), "destroy.sh": renderDeleteScript({ device: "leaf1", platform: "frr" }) },
+                files: {
+                    "etc/frr.conf": before,
+                    "apply.sh": applyScript(),
+                    "bad.sh": applyScript(bad),
+                    "refused.sh": applyScript(refused),
+                    "destroy.sh": renderDeleteScript({ device: "leaf1", platform: "frr" }),
+                },
                 script: [
                     env,
                     "bash apply.sh > apply.out 2> apply.err; echo $? > apply.status",
@@ -366,27 +448,67 @@ describe("render: apply script (safe apply)", () => {
                     "vtysh -c 'show running-config' > running-3.conf",
                 ].join("\n"),
             });
-            assert.strictEqual(r.read("apply.status").trim(), "5", r.read("apply.err") + r.read("apply.out"));
+            assert.strictEqual(
+                r.read("apply.status").trim(),
+                String(APPLY_EXIT.SESSIONS_DOWN),
+                r.read("apply.err") + r.read("apply.out"),
+            );
             // Day one: the nodes' sessions are not what fails; the spines' are.
-            assert.match(r.read("apply.err"), /the new configuration was kept .* swp51 \(spine1\), swp52 \(spine2\)$/m);
+            assert.match(
+                r.read("apply.err"),
+                /the new configuration was kept .* swp51 \(spine1\), swp52 \(spine2\)$/m,
+            );
             const running1 = r.read("running-1.conf");
-            for (const l of ["router bgp 65101", " neighbor swp51 interface peer-group fabric", "route-map FROM-k8s1 permit 10"]) assert.ok(running1.split("\n").includes(l), `running config lacks '${l}'`);
+            for (const l of [
+                "router bgp 65101",
+                " neighbor swp51 interface peer-group fabric",
+                "route-map FROM-k8s1 permit 10",
+            ])
+                assert.ok(running1.split("\n").includes(l), `running config lacks '${l}'`);
             assert.ok(!running1.includes("prefix-list BEFORE"), "the old config is gone");
-            assert.strictEqual(r.read("etc/frr.conf.pre-bgp-fabric"), "", "destroy removed the snapshot");
+            assert.strictEqual(
+                r.read("etc/frr.conf.pre-bgp-fabric"),
+                "",
+                "destroy removed the snapshot",
+            );
 
-            assert.strictEqual(r.read("bad.status").trim(), "3");
-            assert.match(r.read("bad.err"), /^leaf1: \| line \d+: % Unknown command\[\d+\]:\s+bgp bestpath as-path multipath-relaxed$/m);
-            assert.strictEqual(r.read("running-2.conf"), running1, "a rejected config changes nothing");
+            assert.strictEqual(r.read("bad.status").trim(), String(APPLY_EXIT.REJECTED));
+            assert.match(
+                r.read("bad.err"),
+                /^leaf1: \| line \d+: % Unknown command\[\d+\]:\s+bgp bestpath as-path multipath-relaxed$/m,
+            );
+            assert.strictEqual(
+                r.read("running-2.conf"),
+                running1,
+                "a rejected config changes nothing",
+            );
 
-            assert.strictEqual(r.read("refused.status").trim(), "4", r.read("refused.err"));
-            assert.match(r.read("refused.err"), /^leaf1: frr-reload.py failed to apply the new configuration$/m);
-            assert.match(r.read("refused.err"), /^leaf1: rolled back to the previous configuration/m);
-            assert.strictEqual(r.read("running-2b.conf"), running1, "the running config is back to the applied one");
+            assert.strictEqual(
+                r.read("refused.status").trim(),
+                String(APPLY_EXIT.ROLLED_BACK),
+                r.read("refused.err"),
+            );
+            assert.match(
+                r.read("refused.err"),
+                /^leaf1: frr-reload.py failed to apply the new configuration$/m,
+            );
+            assert.match(
+                r.read("refused.err"),
+                /^leaf1: rolled back to the previous configuration/m,
+            );
+            assert.strictEqual(
+                r.read("running-2b.conf"),
+                running1,
+                "the running config is back to the applied one",
+            );
             assert.strictEqual(r.read("frr-2b.conf"), NEW, "and so is frr.conf");
 
             assert.strictEqual(r.read("destroy.status").trim(), "0", r.read("destroy.err"));
             const running3 = r.read("running-3.conf");
-            assert.ok(running3.includes("ip prefix-list BEFORE seq 5 permit 192.0.2.0/24"), running3);
+            assert.ok(
+                running3.includes("ip prefix-list BEFORE seq 5 permit 192.0.2.0/24"),
+                running3,
+            );
             assert.ok(!running3.includes("router bgp"), "bgp-fabric's configuration is gone");
             assert.strictEqual(r.read("etc/frr.conf"), before, "frr.conf is the one from before");
         });

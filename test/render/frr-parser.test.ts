@@ -11,7 +11,15 @@ import { FabricPlan, planFabric } from "../../plan";
 import { renderNodeFrr } from "../../render/frr-node";
 import { RACK_BRIDGE, renderSwitchFrr } from "../../render/frr-switch";
 import { devConfig } from "../support/fixtures";
-import { canUnshare, dryRunFailure, fabricsUnderTest, frrDryRun, frrLoad, haveVtysh, mapLimit } from "../support/frr";
+import {
+    canUnshare,
+    dryRunFailure,
+    fabricsUnderTest,
+    frrDryRun,
+    frrLoad,
+    haveVtysh,
+    mapLimit,
+} from "../support/frr";
 import { requireCapability } from "../support/skip";
 
 interface Rendered {
@@ -21,11 +29,16 @@ interface Rendered {
 }
 
 /** Every FRR config a fabric renders: managed switches, and every node's router. */
-function frrConfigs(fabric: string, plan: FabricPlan, passwords: Record<string, string> = {}): Rendered[] {
+function frrConfigs(
+    fabric: string,
+    plan: FabricPlan,
+    passwords: Record<string, string> = {},
+): Rendered[] {
     const out: Rendered[] = [];
     for (const d of plan.devices) {
         let text: string | undefined;
-        if ((d.role === "spine" || d.role === "leaf") && d.managed) text = renderSwitchFrr(plan, d.name, { passwords });
+        if ((d.role === "spine" || d.role === "leaf") && d.managed)
+            text = renderSwitchFrr(plan, d.name, { passwords });
         if (d.role === "node") text = renderNodeFrr(plan, d.name);
         if (text === undefined) continue;
         const ifaces = d.interfaces.map((i) => i.name);
@@ -58,7 +71,11 @@ function variants(): { name: string; plan: FabricPlan; passwords?: Record<string
     noBfd.bgp = { bfd: false, keepalive: 3, holdtime: 9, maximumPaths: 16 };
     return [
         ...fabricsUnderTest(),
-        { name: "dev+numbered-links", plan: planFabric(numbered), passwords: { spine1: "s3cret-1", border1: "s3cret-1" } },
+        {
+            name: "dev+numbered-links",
+            plan: planFabric(numbered),
+            passwords: { spine1: "s3cret-1", border1: "s3cret-1" },
+        },
         { name: "dev+no-bfd", plan: planFabric(noBfd) },
     ];
 }
@@ -71,7 +88,10 @@ describe("render: FRR accepts every rendered config", function () {
     it("the check is not vacuous: vtysh --dryrun names a bad line and the helper reports it", () => {
         const good = renderSwitchFrr(planFabric(devConfig()), "leaf1");
         assert.ok(frrDryRun(good).ok);
-        const bad = good.replace(" bgp bestpath as-path multipath-relax", " bgp bestpath as-path multipath-relaxed");
+        const bad = good.replace(
+            " bgp bestpath as-path multipath-relax",
+            " bgp bestpath as-path multipath-relaxed",
+        );
         const r = frrDryRun(bad);
         assert.strictEqual(r.ok, false);
         assert.notStrictEqual(r.status, 0);
@@ -94,12 +114,19 @@ describe("render: FRR accepts every rendered config", function () {
 
     describe("live daemons (zebra, bgpd, bfdd, staticd in a private namespace)", function () {
         before(function () {
-            requireCapability(this, canUnshare(), "root with unshare(1) is needed to run FRR daemons in a private namespace");
+            requireCapability(
+                this,
+                canUnshare(),
+                "root with unshare(1) is needed to run FRR daemons in a private namespace",
+            );
         });
 
         it("the check is not vacuous: a semantically wrong line fails to load", async () => {
             const good = renderSwitchFrr(planFabric(devConfig()), "leaf1");
-            const bad = good.replace(" neighbor swp51 interface peer-group fabric", " neighbor swp51 interface peer-group no-such-group");
+            const bad = good.replace(
+                " neighbor swp51 interface peer-group fabric",
+                " neighbor swp51 interface peer-group no-such-group",
+            );
             assert.ok(frrDryRun(bad).ok, "the dry run cannot see this one");
             const r = await frrLoad(bad, ["swp1", "swp2", "swp3", "swp51", "swp52"]);
             assert.notStrictEqual(r.loadStatus, 0);
@@ -113,11 +140,23 @@ describe("render: FRR accepts every rendered config", function () {
                 const results = await mapLimit(configs, 4, (c) => frrLoad(c.text, c.interfaces));
                 configs.forEach((c, i) => {
                     const r = results[i];
-                    assert.strictEqual(r.loadStatus, 0, `${c.label}: vtysh -f failed:\n${r.loadOutput}`);
-                    assert.strictEqual(r.loadOutput, "", `${c.label}: FRR complained while loading:\n${r.loadOutput}`);
+                    assert.strictEqual(
+                        r.loadStatus,
+                        0,
+                        `${c.label}: vtysh -f failed:\n${r.loadOutput}`,
+                    );
+                    assert.strictEqual(
+                        r.loadOutput,
+                        "",
+                        `${c.label}: FRR complained while loading:\n${r.loadOutput}`,
+                    );
                     // FRR reports its full version (8.4.4) where the config says 8.4; that line is informational.
                     const delta = r.delta.filter((l) => !/^\+ frr version /.test(l));
-                    assert.deepStrictEqual(delta, [], `${c.label}: FRR's running config differs from the rendered one`);
+                    assert.deepStrictEqual(
+                        delta,
+                        [],
+                        `${c.label}: FRR's running config differs from the rendered one`,
+                    );
                 });
             });
         }

@@ -29,7 +29,9 @@ export function renderAll(plan: FabricPlan): Map<string, string> {
     }
     files.set("topology.mmd", renderMermaid(plan));
     // The apply protocol once per fabric: on its first managed leaf (else spine).
-    const sw = plan.devices.find((d) => d.managed && d.role === "leaf") ?? plan.devices.find((d) => d.managed && d.role === "spine");
+    const sw =
+        plan.devices.find((d) => d.managed && d.role === "leaf") ??
+        plan.devices.find((d) => d.managed && d.role === "spine");
     const scripts = sw && switchScripts(plan, sw.name);
     if (sw && scripts) {
         files.set(`${sw.name}/apply.sh`, scripts.apply);
@@ -40,7 +42,13 @@ export function renderAll(plan: FabricPlan): Map<string, string> {
 
 function listFiles(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) =>
+            e.isDirectory()
+                ? listFiles(path.join(dir, e.name)).map((f) => `${e.name}/${f}`)
+                : [e.name],
+        );
 }
 
 describe("render: golden files", () => {
@@ -50,11 +58,16 @@ describe("render: golden files", () => {
             const dir = path.join(ROOT, "test/golden", name);
             if (process.env.UPDATE_GOLDEN === "1") fs.rmSync(dir, { recursive: true, force: true });
             for (const [rel, text] of files) assertGolden(`${name}/${rel}`, text);
-            assert.deepStrictEqual(listFiles(dir).sort(), [...files.keys()].sort(), `test/golden/${name}/ holds files no device renders (UPDATE_GOLDEN=1 removes them)`);
+            assert.deepStrictEqual(
+                listFiles(dir).sort(),
+                [...files.keys()].sort(),
+                `test/golden/${name}/ holds files no device renders (UPDATE_GOLDEN=1 removes them)`,
+            );
         });
     }
 
     it("rendering is deterministic: the same plan renders byte-identical files twice", () => {
-        for (const { plan } of fabricsUnderTest()) assert.deepStrictEqual(renderAll(plan), renderAll(JSON.parse(JSON.stringify(plan))));
+        for (const { plan } of fabricsUnderTest())
+            assert.deepStrictEqual(renderAll(plan), renderAll(JSON.parse(JSON.stringify(plan))));
     });
 });

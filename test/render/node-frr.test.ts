@@ -9,7 +9,8 @@ import { devConfig, exampleConfig } from "../support/fixtures";
 import { canUnshare, frrSandbox, prefixListPermits, routeMapPermits } from "../support/frr";
 import { requireCapability } from "../support/skip";
 
-const has = (text: string, line: string) => assert.ok(text.split("\n").includes(line), `missing line '${line}'`);
+const has = (text: string, line: string) =>
+    assert.ok(text.split("\n").includes(line), `missing line '${line}'`);
 
 describe("render: node frr.conf (router on the host)", () => {
     const plan = planFabric(devConfig());
@@ -39,14 +40,22 @@ describe("render: node frr.conf (router on the host)", () => {
             k8s1.interfaces.map((i) => i.name),
             ["eth1", "eth2"],
         );
-        for (const i of ["eth1", "eth2"]) assert.match(text, new RegExp(`interface ${i}\\n description leaf\\d:swp1\\n ipv6 nd ra-interval 3\\n no ipv6 nd suppress-ra\\nexit`));
+        for (const i of ["eth1", "eth2"])
+            assert.match(
+                text,
+                new RegExp(
+                    `interface ${i}\\n description leaf\\d:swp1\\n ipv6 nd ra-interval 3\\n no ipv6 nd suppress-ra\\nexit`,
+                ),
+            );
     });
 
     it("redistributes only its own loopback and Calico's block routes", () => {
         assert.ok(prefixListPermits(text, "LOOPBACK", "10.1.3.1/32"));
-        for (const p of ["10.1.3.2/32", "10.1.3.0/24", "127.0.0.1/32", "10.10.0.101/32"]) assert.strictEqual(routeMapPermits(text, "LOOPBACK", { prefix: p }), false, p);
+        for (const p of ["10.1.3.2/32", "10.1.3.0/24", "127.0.0.1/32", "10.10.0.101/32"])
+            assert.strictEqual(routeMapPermits(text, "LOOPBACK", { prefix: p }), false, p);
         assert.ok(routeMapPermits(text, "K8SROUTES", { prefix: "10.233.64.64/26" }));
-        for (const p of ["10.233.64.65/32", "10.233.64.0/18", "0.0.0.0/0", "10.233.0.0/18"]) assert.strictEqual(routeMapPermits(text, "K8SROUTES", { prefix: p }), false, p);
+        for (const p of ["10.233.64.65/32", "10.233.64.0/18", "0.0.0.0/0", "10.233.0.0/18"])
+            assert.strictEqual(routeMapPermits(text, "K8SROUTES", { prefix: p }), false, p);
     });
 
     it("peers locally with MetalLB's native speaker: accepts only VIP /32s inside the pools, sends it nothing", () => {
@@ -60,39 +69,84 @@ describe("render: node frr.conf (router on the host)", () => {
         has(text, " bgp allow-martian-nexthop");
         has(text, "ip route 127.0.0.0/8 lo");
         has(text, "  table-map FIB");
-        assert.strictEqual(routeMapPermits(text, "FIB", { prefix: "172.29.0.6/32", asPath: "64999" }), false, "the speaker's VIPs stay out of the kernel");
-        assert.ok(routeMapPermits(text, "FIB", { prefix: "172.29.0.6/32", asPath: "65101 4200000001 64999" }), "other routes are installed");
-        const from = (prefix: string) => routeMapPermits(text, "METALLB-IN", { prefix, asPath: "64999" });
+        assert.strictEqual(
+            routeMapPermits(text, "FIB", { prefix: "172.29.0.6/32", asPath: "64999" }),
+            false,
+            "the speaker's VIPs stay out of the kernel",
+        );
+        assert.ok(
+            routeMapPermits(text, "FIB", {
+                prefix: "172.29.0.6/32",
+                asPath: "65101 4200000001 64999",
+            }),
+            "other routes are installed",
+        );
+        const from = (prefix: string) =>
+            routeMapPermits(text, "METALLB-IN", { prefix, asPath: "64999" });
         assert.ok(from("172.29.0.6/32"));
-        for (const p of ["0.0.0.0/0", "172.29.0.0/24", "172.29.1.6/32", "10.1.3.9/32", "10.233.64.0/26"]) assert.strictEqual(from(p), false, p);
-        for (const p of ["10.1.3.1/32", "172.29.0.6/32", "0.0.0.0/0"]) assert.strictEqual(routeMapPermits(text, "METALLB-OUT", { prefix: p }), false, p);
+        for (const p of [
+            "0.0.0.0/0",
+            "172.29.0.0/24",
+            "172.29.1.6/32",
+            "10.1.3.9/32",
+            "10.233.64.0/26",
+        ])
+            assert.strictEqual(from(p), false, p);
+        for (const p of ["10.1.3.1/32", "172.29.0.6/32", "0.0.0.0/0"])
+            assert.strictEqual(routeMapPermits(text, "METALLB-OUT", { prefix: p }), false, p);
     });
 
     it("announces to the fabric only what starts on this node: never transit", () => {
         has(text, "  neighbor fabric route-map FABRIC-OUT out");
         has(text, "  neighbor fabric route-map FABRIC-IN in");
-        const out = (prefix: string, asPath: string) => routeMapPermits(text, "FABRIC-OUT", { prefix, asPath });
+        const out = (prefix: string, asPath: string) =>
+            routeMapPermits(text, "FABRIC-OUT", { prefix, asPath });
         assert.ok(out("10.1.3.1/32", ""), "its loopback");
         assert.ok(out("10.233.64.64/26", ""), "its pod blocks");
         assert.ok(out("172.29.0.6/32", "64999"), "VIPs from its own speaker");
-        assert.strictEqual(out("172.29.0.6/32", "65101 4200000001 64999"), false, "a VIP learned from a leaf");
-        assert.strictEqual(out("10.233.65.0/26", "65101 4200000001"), false, "another node's pod block");
-        assert.strictEqual(out("10.1.3.2/32", "65101 4200000001"), false, "another node's loopback");
+        assert.strictEqual(
+            out("172.29.0.6/32", "65101 4200000001 64999"),
+            false,
+            "a VIP learned from a leaf",
+        );
+        assert.strictEqual(
+            out("10.233.65.0/26", "65101 4200000001"),
+            false,
+            "another node's pod block",
+        );
+        assert.strictEqual(
+            out("10.1.3.2/32", "65101 4200000001"),
+            false,
+            "another node's loopback",
+        );
         assert.strictEqual(out("0.0.0.0/0", "65101 65000 64512"), false, "a default route");
         assert.strictEqual(out("0.0.0.0/0", ""), false, "even a local default route");
-        assert.ok(routeMapPermits(text, "FABRIC-IN", { prefix: "0.0.0.0/0", asPath: "65101 65000 64512" }), "learns everything the fabric sends");
+        assert.ok(
+            routeMapPermits(text, "FABRIC-IN", {
+                prefix: "0.0.0.0/0",
+                asPath: "65101 65000 64512",
+            }),
+            "learns everything the fabric sends",
+        );
     });
 
     it("a fabric without LoadBalancer pools: the speaker's routes are all refused", () => {
         const noPools = devConfig();
         noPools.loadBalancerPools = [];
         const t = renderNodeFrr(planFabric(noPools), "k8s3")!;
-        assert.strictEqual(routeMapPermits(t, "METALLB-IN", { prefix: "172.29.0.6/32", asPath: "64999" }), false);
+        assert.strictEqual(
+            routeMapPermits(t, "METALLB-IN", { prefix: "172.29.0.6/32", asPath: "64999" }),
+            false,
+        );
         has(t, " neighbor eth1 interface peer-group fabric");
     });
 
     it("live: a speaker on the node (a second bgpd announcing from 127.0.0.1, as MetalLB does) gets its VIP accepted as best path, kept out of the kernel", async function () {
-        requireCapability(this, canUnshare(), "root with unshare(1) is needed to run FRR daemons in a private namespace");
+        requireCapability(
+            this,
+            canUnshare(),
+            "root with unshare(1) is needed to run FRR daemons in a private namespace",
+        );
         this.timeout(60_000);
         // MetalLB's native speaker: eBGP from 127.0.0.1 with the speaker ASN, next hop = its session address.
         const speaker = [
@@ -133,7 +187,10 @@ describe("render: node frr.conf (router on the host)", () => {
         assert.ok(peer, `no speaker session: ${r.read("summary.json")}\n${r.read("bgpd.log")}`);
         assert.strictEqual(peer.state, "Established", r.read("bgpd.log"));
         assert.strictEqual(peer.remoteAs, plan.kubernetes.speakerAsn);
-        const routes = JSON.parse(r.read("table.json")).routes as Record<string, { valid?: boolean; bestpath?: boolean; path?: string; nexthops?: { ip: string }[] }[]>;
+        const routes = JSON.parse(r.read("table.json")).routes as Record<
+            string,
+            { valid?: boolean; bestpath?: boolean; path?: string; nexthops?: { ip: string }[] }[]
+        >;
         const vip = routes["172.29.0.6/32"];
         assert.ok(vip, `VIP not accepted: ${Object.keys(routes)}\n${r.read("bgpd.log")}`);
         assert.strictEqual(vip[0].valid, true, JSON.stringify(vip));

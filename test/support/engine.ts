@@ -8,16 +8,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { kindPlural } from "../../components/kube-object";
+import { buildEngine } from "../../engine/build";
 import { RunReport } from "../../engine/run";
 import { engineEnv, pulumiCli } from "../../engine/stack";
 import { KubeObject } from "../../render/kubernetes";
-import { ROOT } from "./fixtures";
 import { KubeControlPlane } from "./kube-control-plane";
 
-export const KUBERNETES_PROVIDER_VERSION: string = require("@pulumi/kubernetes/package.json").version;
+export const KUBERNETES_PROVIDER_VERSION: string =
+    require("@pulumi/kubernetes/package.json").version;
 
 /** The cluster runs the operators already, and the stack pushes nothing to devices: the Kubernetes half alone. */
-export const KUBERNETES_ONLY = { "fabric:apply.devices": false, "fabric:kubernetes.installUpstream": false };
+export const KUBERNETES_ONLY = {
+    "fabric:apply.devices": false,
+    "fabric:kubernetes.installUpstream": false,
+};
 
 export type EngineOperation = "up" | "preview" | "destroy";
 
@@ -28,7 +32,9 @@ export function installedPlugins(): { kind: string; name: string; version: strin
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
     try {
         const env = { ...process.env, ...engineEnv(tmp) };
-        return JSON.parse(execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]");
+        return JSON.parse(
+            execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]",
+        );
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -38,7 +44,14 @@ export function installedPlugins(): { kind: string; name: string; version: strin
 export function engineMissing(): string | undefined {
     const cli = pulumiCli();
     if (!cli.ok) return cli.missing;
-    if (!installedPlugins().some((p) => p.kind === "resource" && p.name === "kubernetes" && p.version === KUBERNETES_PROVIDER_VERSION)) {
+    if (
+        !installedPlugins().some(
+            (p) =>
+                p.kind === "resource" &&
+                p.name === "kubernetes" &&
+                p.version === KUBERNETES_PROVIDER_VERSION,
+        )
+    ) {
         return `the kubernetes ${KUBERNETES_PROVIDER_VERSION} resource plugin (\`pulumi plugin ls\` lists none; scripts/install-pulumi.sh builds it)`;
     }
     return undefined;
@@ -54,17 +67,19 @@ export interface EngineRun {
     diff?: boolean;
 }
 
-/** `node … cli/engine.ts <operation> … --json`; secrets are given as files (never on a command line). */
-export function engineArgs(operation: EngineOperation, run: Omit<EngineRun, "secrets">, secretFiles: Record<string, string> = {}): string[] {
-    const args = ["-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "cli/engine.ts"), operation, "--config", run.config, "--work", run.work, "--json"];
+/** `node bin/cli/engine.js <operation> … --json` (compiled first: engine/build.ts); secrets are given as files (never on a command line). */
+export function engineArgs(
+    operation: EngineOperation,
+    run: Omit<EngineRun, "secrets">,
+    secretFiles: Record<string, string> = {},
+): string[] {
+    const args = [buildEngine(), operation, "--config", run.config, "--work", run.work, "--json"];
     if (run.diff) args.push("--diff");
-    for (const [k, v] of Object.entries(run.set ?? {})) args.push("--set", `${k}=${JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(run.set ?? {}))
+        args.push("--set", `${k}=${JSON.stringify(v)}`);
     for (const [k, f] of Object.entries(secretFiles)) args.push("--secret", `${k}=@${f}`);
     return args;
 }
-
-/** The environment the engine process runs with: ts-node finds the project's tsconfig wherever it starts. */
-export const ENGINE_PROCESS_ENV = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") };
 
 /** The report cli/engine.ts prints as its last line, or undefined. */
 export function parseReport(stdout: string): RunReport | undefined {
@@ -76,7 +91,11 @@ export function parseReport(stdout: string): RunReport | undefined {
 }
 
 /** One operation through the real engine inside the control plane's namespace. */
-export async function runEngine(cp: KubeControlPlane, operation: EngineOperation, run: EngineRun): Promise<RunReport> {
+export async function runEngine(
+    cp: KubeControlPlane,
+    operation: EngineOperation,
+    run: EngineRun,
+): Promise<RunReport> {
     const secretFiles: Record<string, string> = {};
     for (const [k, v] of Object.entries(run.secrets ?? {})) {
         const file = path.join(run.work, `.secret-${Object.keys(secretFiles).length}`);
@@ -85,9 +104,15 @@ export async function runEngine(cp: KubeControlPlane, operation: EngineOperation
         secretFiles[k] = file;
     }
     try {
-        const r = await cp.exec(process.execPath, engineArgs(operation, run, secretFiles), { check: false, timeoutMs: 15 * 60_000, env: ENGINE_PROCESS_ENV });
+        const r = await cp.exec(process.execPath, engineArgs(operation, run, secretFiles), {
+            check: false,
+            timeoutMs: 15 * 60_000,
+        });
         const report = parseReport(r.stdout);
-        if (!report) throw new Error(`engine ${operation} printed no report (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+        if (!report)
+            throw new Error(
+                `engine ${operation} printed no report (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+            );
         return report;
     } finally {
         for (const f of Object.values(secretFiles)) fs.rmSync(f, { force: true });
@@ -105,11 +130,19 @@ export function objectPath(o: Pick<KubeObject, "apiVersion" | "kind" | "metadata
 export function notIn(expected: unknown, actual: unknown, at = ""): string[] {
     if (expected !== null && typeof expected === "object") {
         if (Array.isArray(expected)) {
-            if (!Array.isArray(actual) || actual.length !== expected.length) return [`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
+            if (!Array.isArray(actual) || actual.length !== expected.length)
+                return [
+                    `${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+                ];
             return expected.flatMap((e, i) => notIn(e, actual[i], `${at}[${i}]`));
         }
-        if (actual === null || typeof actual !== "object") return [`${at}: expected an object, got ${JSON.stringify(actual)}`];
-        return Object.entries(expected).flatMap(([k, v]) => notIn(v, (actual as Record<string, unknown>)[k], `${at}.${k}`));
+        if (actual === null || typeof actual !== "object")
+            return [`${at}: expected an object, got ${JSON.stringify(actual)}`];
+        return Object.entries(expected).flatMap(([k, v]) =>
+            notIn(v, (actual as Record<string, unknown>)[k], `${at}.${k}`),
+        );
     }
-    return expected === actual ? [] : [`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
+    return expected === actual
+        ? []
+        : [`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
 }

@@ -5,7 +5,9 @@ import { INVALID_CONFIGS, errorsOf } from "../plan/invalid-configs";
 
 export function errorCatalogue(): string {
     const rows = INVALID_CONFIGS.map(([what, mutate, field, message]) => {
-        const line = errorsOf(mutate).find((e) => e.startsWith(`${field}: `) && message.test(e)) ?? "(not refused!)";
+        const line =
+            errorsOf(mutate).find((e) => e.startsWith(`${field}: `) && message.test(e)) ??
+            "(not refused!)";
         return `| ${what} | \`${field}\` | ${line.slice(field.length + 2).replace(/\|/g, "\\|")} |`;
     });
     return [

@@ -13,7 +13,11 @@ export function devConfig(): FabricConfig {
 
 export function exampleFiles(): string[] {
     const dir = path.join(ROOT, "examples");
-    return fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join(dir, f));
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => path.join(dir, f));
 }
 
 export function exampleConfig(name: string): FabricConfig {

@@ -51,20 +51,30 @@ export function frrDryRun(text: string): DryRun {
 
 /** Assertion message quoting FRR: which config, which lines FRR refused. */
 export function dryRunFailure(label: string, text: string, r: DryRun): string {
-    const numbered = r.messages.replace(/^line (\d+):/gm, (_m, n) => `line ${n} (${JSON.stringify(text.split("\n")[+n - 1] ?? "")}):`);
+    const numbered = r.messages.replace(
+        /^line (\d+):/gm,
+        (_m, n) => `line ${n} (${JSON.stringify(text.split("\n")[+n - 1] ?? "")}):`,
+    );
     return `FRR rejected ${label} (vtysh --dryrun exit ${r.status}):\n${numbered}`;
 }
 
 /** The fabrics whose rendering is checked: the dev stack and every reference design in examples/. */
 export function fabricsUnderTest(): { name: string; plan: FabricPlan }[] {
     const out = [{ name: "dev", plan: planFabric(devConfig()) }];
-    for (const file of exampleFiles()) out.push({ name: path.basename(file, ".yaml"), plan: planFabric(readStackFile({ config: file, root: ROOT }).config) });
+    for (const file of exampleFiles())
+        out.push({
+            name: path.basename(file, ".yaml"),
+            plan: planFabric(readStackFile({ config: file, root: ROOT }).config),
+        });
     return out;
 }
 
 export function canUnshare(): boolean {
     if (typeof process.getuid !== "function" || process.getuid() !== 0) return false;
-    return spawnSync("unshare", ["-n", "-m", "true"], { encoding: "utf8" }).status === 0 && fs.existsSync(path.join(FRR_DIR, "bgpd"));
+    return (
+        spawnSync("unshare", ["-n", "-m", "true"], { encoding: "utf8" }).status === 0 &&
+        fs.existsSync(path.join(FRR_DIR, "bgpd"))
+    );
 }
 
 export interface LoadResult {
@@ -121,7 +131,13 @@ export interface SandboxRun {
  * throwaway namespace. `files` are written to $W first (etc/frr.conf is the
  * config FRR boots with). Needs root and unshare (canUnshare).
  */
-export async function frrSandbox(opts: { hostname: string; interfaces: string[]; files?: Record<string, string>; script: string; timeoutMs?: number }): Promise<SandboxRun> {
+export async function frrSandbox(opts: {
+    hostname: string;
+    interfaces: string[];
+    files?: Record<string, string>;
+    script: string;
+    timeoutMs?: number;
+}): Promise<SandboxRun> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "frr-sandbox-"));
     try {
         fs.chmodSync(dir, 0o755);
@@ -130,18 +146,42 @@ export async function frrSandbox(opts: { hostname: string; interfaces: string[];
             fs.writeFileSync(path.join(dir, name), text);
         }
         fs.writeFileSync(path.join(dir, "test.sh"), opts.script);
-        const args = ["-n", "-m", "-u", "--propagation", "private", "bash", "-c", SANDBOX, "sandbox", dir, opts.hostname, ...opts.interfaces];
-        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            execFile("unshare", args, { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) =>
-                resolve({ status: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr }),
-            );
-        });
+        const args = [
+            "-n",
+            "-m",
+            "-u",
+            "--propagation",
+            "private",
+            "bash",
+            "-c",
+            SANDBOX,
+            "sandbox",
+            dir,
+            opts.hostname,
+            ...opts.interfaces,
+        ];
+        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+            (resolve) => {
+                execFile(
+                    "unshare",
+                    args,
+                    { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000 },
+                    (err, stdout, stderr) =>
+                        resolve({
+                            status: err ? (typeof err.code === "number" ? err.code : null) : 0,
+                            stdout,
+                            stderr,
+                        }),
+                );
+            },
+        );
         const snapshot = new Map<string, string>();
         const walk = (d: string) => {
             for (const e of fs.readdirSync(d, { withFileTypes: true })) {
                 const f = path.join(d, e.name);
                 if (e.isDirectory()) walk(f);
-                else if (e.isFile()) snapshot.set(path.relative(dir, f), fs.readFileSync(f, "utf8"));
+                else if (e.isFile())
+                    snapshot.set(path.relative(dir, f), fs.readFileSync(f, "utf8"));
             }
         };
         walk(dir);
@@ -164,7 +204,8 @@ export async function frrLoad(text: string, interfaces: string[]): Promise<LoadR
             'python3 /usr/lib/frr/frr-reload.py --test "$W/candidate.conf" > "$W/delta.out" 2>&1 || true',
         ].join("\n"),
     });
-    if (!r.read("load.status")) throw new Error(`FRR did not start (exit ${r.status}): ${r.stderr} ${r.read("zebra.log")}`);
+    if (!r.read("load.status"))
+        throw new Error(`FRR did not start (exit ${r.status}): ${r.stderr} ${r.read("zebra.log")}`);
     return {
         loadOutput: r.read("load.out").trim(),
         loadStatus: Number(r.read("load.status").trim()),
@@ -174,7 +215,11 @@ export async function frrLoad(text: string, interfaces: string[]): Promise<LoadR
 }
 
 /** Run `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+    items: T[],
+    limit: number,
+    fn: (item: T) => Promise<R>,
+): Promise<R[]> {
     const results: R[] = new Array(items.length);
     let next = 0;
     const worker = async () => {
@@ -223,8 +268,16 @@ function addr(a: string): number {
 
 function prefixLists(text: string): Map<string, PrefixEntry[]> {
     const lists = new Map<string, PrefixEntry[]>();
-    for (const m of text.matchAll(/^ip prefix-list (\S+) seq \d+ (permit|deny) (\S+)\/(\d+)(?: ge (\d+))?(?: le (\d+))?$/gm)) {
-        const e: PrefixEntry = { action: m[2], base: addr(m[3]), len: +m[4], ge: m[5] ? +m[5] : undefined, le: m[6] ? +m[6] : undefined };
+    for (const m of text.matchAll(
+        /^ip prefix-list (\S+) seq \d+ (permit|deny) (\S+)\/(\d+)(?: ge (\d+))?(?: le (\d+))?$/gm,
+    )) {
+        const e: PrefixEntry = {
+            action: m[2],
+            base: addr(m[3]),
+            len: +m[4],
+            ge: m[5] ? +m[5] : undefined,
+            le: m[6] ? +m[6] : undefined,
+        };
         lists.set(m[1], [...(lists.get(m[1]) ?? []), e]);
     }
     return lists;
@@ -248,7 +301,11 @@ export function prefixListPermits(text: string, name: string, prefix: string): b
 }
 
 function asPathPermits(text: string, name: string, path: string): boolean {
-    const regexes = [...text.matchAll(new RegExp(`^bgp as-path access-list ${name} seq \\d+ (permit|deny) (.+)$`, "gm"))];
+    const regexes = [
+        ...text.matchAll(
+            new RegExp(`^bgp as-path access-list ${name} seq \\d+ (permit|deny) (.+)$`, "gm"),
+        ),
+    ];
     if (!regexes.length) throw new Error(`no as-path access-list ${name}`);
     for (const [, action, re] of regexes) {
         if (new RegExp(re.replace(/_/g, "(^|[ ,{}()]|$)")).test(path)) return action === "permit";
@@ -270,7 +327,8 @@ export function routeMapPermits(text: string, name: string, route: Route): boole
         const m = new RegExp(`^route-map ${name} (permit|deny) \\d+$`).exec(lines[i]);
         if (!m) continue;
         const matches: string[] = [];
-        for (let j = i + 1; j < lines.length && lines[j].startsWith(" "); j++) matches.push(lines[j].trim());
+        for (let j = i + 1; j < lines.length && lines[j].startsWith(" "); j++)
+            matches.push(lines[j].trim());
         entries.push({ action: m[1], matches });
     }
     if (!entries.length) throw new Error(`no route-map ${name}`);

@@ -12,6 +12,9 @@ export function assertGolden(relative: string, actual: string): void {
         fs.writeFileSync(file, actual);
         return;
     }
-    assert.ok(fs.existsSync(file), `missing golden file test/golden/${relative} (run with UPDATE_GOLDEN=1 to create it)`);
+    assert.ok(
+        fs.existsSync(file),
+        `missing golden file test/golden/${relative} (run with UPDATE_GOLDEN=1 to create it)`,
+    );
     assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `test/golden/${relative} differs`);
 }

@@ -27,7 +27,7 @@ import { run, RunOptions, RunResult, setGuard, sleep, sq } from "../../lab/exec"
 import { addNamespace, namespacePids } from "../../lab/netns";
 import { netnsInode, procStart } from "../../lab/state";
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 export const KUBE_BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager"] as const;
 const KUBE_VERSION = "v1.36.3";
@@ -52,7 +52,10 @@ export function kubeBinaries(): { ok: true; dir: string } | { ok: false; missing
         }
     });
     if (missing.length === 0) return { ok: true, dir };
-    return { ok: false, missing: `no ${missing.join(", ")} in ${dir} (run scripts/install-kube.sh)` };
+    return {
+        ok: false,
+        missing: `no ${missing.join(", ")} in ${dir} (run scripts/install-kube.sh)`,
+    };
 }
 
 export class KubeApiError extends Error {
@@ -62,7 +65,8 @@ export class KubeApiError extends Error {
         public readonly status: number,
         public readonly body: Json,
     ) {
-        const msg = typeof body === "object" && body?.message ? body.message : String(body).slice(0, 500);
+        const msg =
+            typeof body === "object" && body?.message ? body.message : String(body).slice(0, 500);
         super(`${method} ${apiPath}: HTTP ${status}: ${msg}`);
         this.name = "KubeApiError";
     }
@@ -78,7 +82,11 @@ export interface NodeOptions {
     labels?: Record<string, string>;
     /** Adds the label node-role.kubernetes.io/control-plane="". */
     controlPlane?: boolean;
-    taints?: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+    taints?: {
+        key: string;
+        value?: string;
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    }[];
 }
 
 export type NodeSpec = string | ({ name: string } & NodeOptions);
@@ -112,7 +120,12 @@ export interface KubeControlPlane {
     /** Errors the kubelet stand-in met (it keeps going). */
     loopErrors(): string[];
 
-    request(method: string, apiPath: string, body?: Json, contentType?: string): Promise<KubeResponse>;
+    request(
+        method: string,
+        apiPath: string,
+        body?: Json,
+        contentType?: string,
+    ): Promise<KubeResponse>;
     get(apiPath: string): Promise<Json>;
     /** GET, or undefined on 404. */
     tryGet(apiPath: string): Promise<Json | undefined>;
@@ -139,7 +152,12 @@ export interface KubeControlPlane {
 }
 
 /** Poll until fn returns something other than undefined/false; fails with what and the last error. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(
+    what: string,
+    fn: () => Promise<T | undefined | false>,
+    timeoutMs: number,
+    intervalMs = 250,
+): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -150,7 +168,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
             last = e;
         }
         if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ""}`);
+            throw new Error(
+                `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ""}`,
+            );
         }
         await sleep(intervalMs);
     }
@@ -173,12 +193,15 @@ function installExitHook(): void {
                 }
             }
             spawnSync(BIN.ip, ["netns", "del", cp.netns], { stdio: "ignore" });
-            if (!process.env.BGP_FABRIC_KEEP_KUBE) fs.rmSync(cp.dir, { recursive: true, force: true });
+            if (!process.env.BGP_FABRIC_KEEP_KUBE)
+                fs.rmSync(cp.dir, { recursive: true, force: true });
         }
     });
     // A test run stopped by a signal ends through the exit hook too (a signal alone skips it).
     for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-        process.once(sig, () => process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15)));
+        process.once(sig, () =>
+            process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15)),
+        );
     }
 }
 
@@ -226,19 +249,52 @@ function openssl(args: string[], cwd: string): Promise<RunResult> {
 async function makeCerts(dir: string): Promise<void> {
     const f = (n: string) => path.join(dir, n);
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    await openssl(["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "7", "-subj", "/CN=bgpf-test-ca"], dir);
     await openssl(
         [
-            "req", "-x509", ...ec, "-keyout", f("apiserver.key"), "-out", f("apiserver.crt"), "-days", "7", "-subj", "/CN=kube-apiserver",
-            "-CA", f("ca.crt"), "-CAkey", f("ca.key"),
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc",
-            "-addext", "basicConstraints=critical,CA:FALSE",
-            "-addext", "extendedKeyUsage=serverAuth",
+            "req",
+            "-x509",
+            ...ec,
+            "-keyout",
+            f("ca.key"),
+            "-out",
+            f("ca.crt"),
+            "-days",
+            "7",
+            "-subj",
+            "/CN=bgpf-test-ca",
+        ],
+        dir,
+    );
+    await openssl(
+        [
+            "req",
+            "-x509",
+            ...ec,
+            "-keyout",
+            f("apiserver.key"),
+            "-out",
+            f("apiserver.crt"),
+            "-days",
+            "7",
+            "-subj",
+            "/CN=kube-apiserver",
+            "-CA",
+            f("ca.crt"),
+            "-CAkey",
+            f("ca.key"),
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
         ],
         dir,
     );
     const sa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-    fs.writeFileSync(f("sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+    fs.writeFileSync(f("sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }), {
+        mode: 0o600,
+    });
     fs.writeFileSync(f("sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" }));
 }
 
@@ -246,16 +302,31 @@ function kubeconfigText(server: string, caPem: string, token: string): string {
     return YAML.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "bgpf-test", cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+        clusters: [
+            {
+                name: "bgpf-test",
+                cluster: {
+                    server,
+                    "certificate-authority-data": Buffer.from(caPem).toString("base64"),
+                },
+            },
+        ],
         users: [{ name: "bgpf-admin", user: { token } }],
-        contexts: [{ name: "bgpf-test", context: { cluster: "bgpf-test", user: "bgpf-admin", namespace: "default" } }],
+        contexts: [
+            {
+                name: "bgpf-test",
+                context: { cluster: "bgpf-test", user: "bgpf-admin", namespace: "default" },
+            },
+        ],
         "current-context": "bgpf-test",
     });
 }
 
 function crdFiles(dir: string): string[] {
     const out: string[] = [];
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of fs
+        .readdirSync(dir, { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) out.push(...crdFiles(p));
         else if (/\.ya?ml$/.test(e.name)) out.push(p);
@@ -265,26 +336,38 @@ function crdFiles(dir: string): string[] {
 
 /** Node name a DaemonSet pod is pinned to (the controller's matchFields metadata.name In [x]). */
 function daemonSetTarget(pod: Json): string | undefined {
-    const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const terms =
+        pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+            ?.nodeSelectorTerms ?? [];
     for (const t of terms) {
         for (const m of t.matchFields ?? []) {
-            if (m.key === "metadata.name" && m.operator === "In" && m.values?.length === 1) return m.values[0];
+            if (m.key === "metadata.name" && m.operator === "In" && m.values?.length === 1)
+                return m.values[0];
         }
     }
     return undefined;
 }
 
-const isReady = (pod: Json) => pod.status?.phase === "Running" && (pod.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True");
+const isReady = (pod: Json) =>
+    pod.status?.phase === "Running" &&
+    (pod.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True");
 
-export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Promise<KubeControlPlane> {
-    if (!/^[a-z][a-z0-9-]{1,20}$/.test(opts.prefix)) throw new Error(`namespace prefix '${opts.prefix}' must be 2-21 lowercase letters, digits or '-'`);
+export async function startKubeControlPlane(
+    opts: KubeControlPlaneOptions,
+): Promise<KubeControlPlane> {
+    if (!/^[a-z][a-z0-9-]{1,20}$/.test(opts.prefix))
+        throw new Error(
+            `namespace prefix '${opts.prefix}' must be 2-21 lowercase letters, digits or '-'`,
+        );
     const bins = kubeBinaries();
     if (!bins.ok) throw new Error(bins.missing);
     const netns = `${opts.prefix}-kube`;
     // lab/exec refuses `ip` outside registered prefixes: register `<prefix>-` (our namespace's).
     setGuard({ prefix: `${opts.prefix}-`, dir: "" });
 
-    const dir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), `${netns}.`));
+    const dir = fs.mkdtempSync(
+        path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), `${netns}.`),
+    );
     fs.chmodSync(dir, 0o700);
     const token = crypto.randomBytes(24).toString("hex");
     const server = `https://127.0.0.1:${API_PORT}`;
@@ -320,7 +403,11 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
     };
 
     const track = (name: string, child: ChildProcess): Started => {
-        const s: Started = { name, child, exited: new Promise<void>((r) => child.once("exit", () => r())) };
+        const s: Started = {
+            name,
+            child,
+            exited: new Promise<void>((r) => child.once("exit", () => r())),
+        };
         child.once("exit", (code) => (s.exitCode = code));
         child.once("error", () => (s.exitCode = -1));
         if (child.pid) tracked.pids.add(child.pid);
@@ -342,7 +429,8 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
     };
 
     const assertRunning = (s: Started) => {
-        if (s.exitCode !== undefined) throw new Error(`${s.name} exited (${s.exitCode}) during start:\n${logTail(s.name)}`);
+        if (s.exitCode !== undefined)
+            throw new Error(`${s.name} exited (${s.exitCode}) during start:\n${logTail(s.name)}`);
     };
 
     // Once `ip netns exec` has exec'd the component, it must be in our namespace.
@@ -356,7 +444,12 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                 return undefined; // exited
             }
         };
-        await waitFor(`${s.name} to start`, async () => s.exitCode !== undefined || exe() !== ipExe, 10_000, 20);
+        await waitFor(
+            `${s.name} to start`,
+            async () => s.exitCode !== undefined || exe() !== ipExe,
+            10_000,
+            20,
+        );
         assertRunning(s);
         if (netnsInode(`/proc/${s.child.pid}/ns/net`) !== netnsInode(`/run/netns/${netns}`)) {
             await sleep(200); // an exit not reported yet?
@@ -373,7 +466,8 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             return;
         }
         const deadline = Date.now() + GRACE_MS;
-        while (!gone() && Date.now() < deadline) await Promise.race([exited ?? sleep(100), sleep(100)]);
+        while (!gone() && Date.now() < deadline)
+            await Promise.race([exited ?? sleep(100), sleep(100)]);
         if (!gone()) {
             try {
                 process.kill(pid, "SIGKILL");
@@ -393,7 +487,8 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             // Controller manager first (it writes to the API), etcd last.
             // (One that has exited is skipped: its PID may belong to someone else by now.)
             for (const s of [...started].reverse()) {
-                if (s.child.pid && s.child.exitCode === null && s.child.signalCode === null) await endProcess(s.child.pid, s.exited);
+                if (s.child.pid && s.child.exitCode === null && s.child.signalCode === null)
+                    await endProcess(s.child.pid, s.exited);
             }
             if (nsCreated) {
                 // Whatever else is in the namespace was started through exec()/spawn() (it is ours).
@@ -406,9 +501,19 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
         return stopping;
     };
 
-    const request = (method: string, apiPath: string, body?: Json, contentType?: string): Promise<KubeResponse> =>
+    const request = (
+        method: string,
+        apiPath: string,
+        body?: Json,
+        contentType?: string,
+    ): Promise<KubeResponse> =>
         new Promise((resolve, reject) => {
-            const data = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+            const data =
+                body === undefined
+                    ? undefined
+                    : typeof body === "string"
+                      ? body
+                      : JSON.stringify(body);
             const req = https.request(
                 {
                     socketPath: sock + ".ready",
@@ -421,7 +526,12 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                         host: `127.0.0.1:${API_PORT}`,
                         authorization: `Bearer ${token}`,
                         accept: "application/json",
-                        ...(data !== undefined ? { "content-type": contentType ?? "application/json", "content-length": Buffer.byteLength(data) } : {}),
+                        ...(data !== undefined
+                            ? {
+                                  "content-type": contentType ?? "application/json",
+                                  "content-length": Buffer.byteLength(data),
+                              }
+                            : {}),
                     },
                     timeout: 30_000,
                 },
@@ -443,14 +553,22 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                     res.on("error", reject);
                 },
             );
-            req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: no answer within 30 s`)));
+            req.on("timeout", () =>
+                req.destroy(new Error(`${method} ${apiPath}: no answer within 30 s`)),
+            );
             req.on("error", reject);
             req.end(data);
         });
 
-    const call = async (method: string, apiPath: string, body?: Json, contentType?: string): Promise<Json> => {
+    const call = async (
+        method: string,
+        apiPath: string,
+        body?: Json,
+        contentType?: string,
+    ): Promise<Json> => {
         const r = await request(method, apiPath, body, contentType);
-        if (r.status >= 400 || r.status === 0) throw new KubeApiError(method, apiPath, r.status, r.body);
+        if (r.status >= 400 || r.status === 0)
+            throw new KubeApiError(method, apiPath, r.status, r.body);
         return r.body;
     };
     const tryGet = async (apiPath: string): Promise<Json | undefined> => {
@@ -464,14 +582,21 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
     const objectPath = async (obj: Json): Promise<string> => {
         const gv = String(obj.apiVersion);
         const base = gv.includes("/") ? `/apis/${gv}` : `/api/${gv}`;
-        const r = ((await call("GET", base)).resources ?? []).find((x: Json) => x.kind === obj.kind && !x.name.includes("/"));
+        const r = ((await call("GET", base)).resources ?? []).find(
+            (x: Json) => x.kind === obj.kind && !x.name.includes("/"),
+        );
         if (!r) throw new Error(`the API server serves no ${obj.kind} in ${gv}`);
         const ns = r.namespaced ? `/namespaces/${obj.metadata.namespace ?? "default"}` : "";
         return `${base}${ns}/${r.name}/${obj.metadata.name}`;
     };
 
     const apply = async (obj: Json): Promise<Json> =>
-        call("PATCH", `${await objectPath(obj)}?fieldManager=${FIELD_MANAGER}&force=true`, JSON.stringify(obj), "application/apply-patch+yaml");
+        call(
+            "PATCH",
+            `${await objectPath(obj)}?fieldManager=${FIELD_MANAGER}&force=true`,
+            JSON.stringify(obj),
+            "application/apply-patch+yaml",
+        );
 
     const installCrds = async (dirs: string[]): Promise<string[]> => {
         const names: string[] = [];
@@ -482,7 +607,11 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                 for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {
                     if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
                     const obj = doc.toJS();
-                    if (obj?.apiVersion !== "apiextensions.k8s.io/v1" || obj?.kind !== "CustomResourceDefinition") continue;
+                    if (
+                        obj?.apiVersion !== "apiextensions.k8s.io/v1" ||
+                        obj?.kind !== "CustomResourceDefinition"
+                    )
+                        continue;
                     await apply(obj);
                     names.push(obj.metadata.name);
                 }
@@ -492,8 +621,13 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             await waitFor(
                 `CRD ${name} Established`,
                 async () => {
-                    const crd = await call("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-                    return (crd.status?.conditions ?? []).some((c: Json) => c.type === "Established" && c.status === "True");
+                    const crd = await call(
+                        "GET",
+                        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+                    );
+                    return (crd.status?.conditions ?? []).some(
+                        (c: Json) => c.type === "Established" && c.status === "True",
+                    );
                 },
                 60_000,
             );
@@ -511,10 +645,22 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             ...(o.controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
             ...(o.labels ?? {}),
         };
-        await call("POST", "/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name, labels }, spec: {} });
+        await call("POST", "/api/v1/nodes", {
+            apiVersion: "v1",
+            kind: "Node",
+            metadata: { name, labels },
+            spec: {},
+        });
         registered.set(name, { internalIP: o.internalIP });
         const now = new Date().toISOString();
-        const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: reason, lastHeartbeatTime: now, lastTransitionTime: now });
+        const cond = (type: string, status: string, reason: string) => ({
+            type,
+            status,
+            reason,
+            message: reason,
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+        });
         const resources = { cpu: "2", memory: "4Gi", pods: "110", "ephemeral-storage": "20Gi" };
         await call(
             "PATCH",
@@ -527,7 +673,10 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                         cond("PIDPressure", "False", "KubeletHasSufficientPID"),
                         cond("Ready", "True", "KubeletReady"),
                     ],
-                    addresses: [...(o.internalIP ? [{ type: "InternalIP", address: o.internalIP }] : []), { type: "Hostname", address: name }],
+                    addresses: [
+                        ...(o.internalIP ? [{ type: "InternalIP", address: o.internalIP }] : []),
+                        { type: "Hostname", address: name },
+                    ],
                     capacity: resources,
                     allocatable: resources,
                     daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
@@ -549,13 +698,21 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
         );
         // Admission (TaintNodesByCondition) tainted the new node not-ready; the node
         // lifecycle controller (not run here) would lift that once it is Ready.
-        return call("PATCH", `/api/v1/nodes/${name}`, { spec: { taints: o.taints ?? null } }, "application/merge-patch+json");
+        return call(
+            "PATCH",
+            `/api/v1/nodes/${name}`,
+            { spec: { taints: o.taints ?? null } },
+            "application/merge-patch+json",
+        );
     };
 
     // --- the kubelet and scheduler stand-in -------------------------------------
-    const podPath = (pod: Json, sub = "") => `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}${sub}`;
+    const podPath = (pod: Json, sub = "") =>
+        `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}${sub}`;
     const selectorMatches = (pod: Json, node: Json) =>
-        Object.entries<string>(pod.spec?.nodeSelector ?? {}).every(([k, v]) => node.metadata?.labels?.[k] === v);
+        Object.entries<string>(pod.spec?.nodeSelector ?? {}).every(
+            ([k, v]) => node.metadata?.labels?.[k] === v,
+        );
 
     const markRunning = async (pod: Json, nodeName: string) => {
         const now = new Date().toISOString();
@@ -570,7 +727,13 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
         const status: Json = {
             phase: "Running",
             startTime: pod.status?.startTime ?? now,
-            conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map((type) => ({
+            conditions: [
+                "PodReadyToStartContainers",
+                "Initialized",
+                "Ready",
+                "ContainersReady",
+                "PodScheduled",
+            ].map((type) => ({
                 type,
                 status: "True",
                 lastProbeTime: null,
@@ -583,7 +746,14 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                 containerID: cid(),
                 ready: true,
                 restartCount: 0,
-                state: { terminated: { exitCode: 0, reason: "Completed", startedAt: now, finishedAt: now } },
+                state: {
+                    terminated: {
+                        exitCode: 0,
+                        reason: "Completed",
+                        startedAt: now,
+                        finishedAt: now,
+                    },
+                },
             })),
             containerStatuses: pod.spec.containers.map((c: Json) => ({
                 name: c.name,
@@ -609,8 +779,13 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             try {
                 if (pod.metadata.deletionTimestamp) {
                     if (nodeName && registered.has(nodeName)) {
-                        const r = await request("DELETE", podPath(pod), { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 });
-                        if (r.status >= 400 && r.status !== 404) throw new KubeApiError("DELETE", podPath(pod), r.status, r.body);
+                        const r = await request("DELETE", podPath(pod), {
+                            apiVersion: "v1",
+                            kind: "DeleteOptions",
+                            gracePeriodSeconds: 0,
+                        });
+                        if (r.status >= 400 && r.status !== 404)
+                            throw new KubeApiError("DELETE", podPath(pod), r.status, r.body);
                     }
                     continue;
                 }
@@ -619,15 +794,27 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
                     target = daemonSetTarget(pod);
                     if (!target) {
                         nodes ??= (await call("GET", "/api/v1/nodes")).items ?? [];
-                        target = nodes!.find((n) => registered.has(n.metadata.name) && selectorMatches(pod, n))?.metadata.name;
+                        target = nodes!.find(
+                            (n) => registered.has(n.metadata.name) && selectorMatches(pod, n),
+                        )?.metadata.name;
                     }
                     if (!target) continue;
-                    const b = { apiVersion: "v1", kind: "Binding", metadata: { name: pod.metadata.name }, target: { apiVersion: "v1", kind: "Node", name: target } };
+                    const b = {
+                        apiVersion: "v1",
+                        kind: "Binding",
+                        metadata: { name: pod.metadata.name },
+                        target: { apiVersion: "v1", kind: "Node", name: target },
+                    };
                     const r = await request("POST", podPath(pod, "/binding"), b);
                     if (r.status === 404 || r.status === 409) continue; // gone, or bound meanwhile
-                    if (r.status >= 400) throw new KubeApiError("POST", podPath(pod, "/binding"), r.status, r.body);
+                    if (r.status >= 400)
+                        throw new KubeApiError("POST", podPath(pod, "/binding"), r.status, r.body);
                 }
-                if (registered.has(target) && !isReady(pod) && !["Succeeded", "Failed"].includes(pod.status?.phase)) {
+                if (
+                    registered.has(target) &&
+                    !isReady(pod) &&
+                    !["Succeeded", "Failed"].includes(pod.status?.phase)
+                ) {
                     await markRunning(pod, target);
                 }
             } catch (e) {
@@ -683,7 +870,11 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             const bin = path.join(dir, "bin");
             fs.mkdirSync(bin, { recursive: true });
             const file = path.join(bin, name);
-            fs.writeFileSync(file, `#!/bin/sh\nexec ${BIN.ip} netns exec ${sq(netns)} ${sq(binary)} "$@"\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                file,
+                `#!/bin/sh\nexec ${BIN.ip} netns exec ${sq(netns)} ${sq(binary)} "$@"\n`,
+                { mode: 0o755 },
+            );
             return file;
         },
         logTail,
@@ -696,7 +887,10 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
         const list = await run(BIN.ip, ["netns", "list"], { check: false });
         if (list.stdout.split("\n").some((l) => l.trim().split(/\s+/)[0] === netns)) {
             const pids = await namespacePids(netns);
-            if (pids.length) throw new Error(`namespace ${netns} exists with processes ${pids.join(" ")} in it: another run with prefix ${opts.prefix} is active`);
+            if (pids.length)
+                throw new Error(
+                    `namespace ${netns} exists with processes ${pids.join(" ")} in it: another run with prefix ${opts.prefix} is active`,
+                );
             await run(BIN.ip, ["netns", "del", netns]);
         }
         await addNamespace(netns);
@@ -705,7 +899,11 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
         await makeCerts(dir);
         caPem = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
         cp.caPem = caPem;
-        fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},bgpf-admin,bgpf-admin,"system:masters"\n`, { mode: 0o600 });
+        fs.writeFileSync(
+            path.join(dir, "tokens.csv"),
+            `${token},bgpf-admin,bgpf-admin,"system:masters"\n`,
+            { mode: 0o600 },
+        );
         cp.kubeconfig = kubeconfigText(server, caPem, token);
         fs.writeFileSync(cp.kubeconfigPath, cp.kubeconfig, { mode: 0o600 });
 
@@ -742,7 +940,12 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             "--profiling=false",
         ]);
         // The Node process reaches the API through the forwarder's socket only.
-        const forwarder = startComponent("forwarder", process.execPath, ["-e", FORWARDER, sock, String(API_PORT)]);
+        const forwarder = startComponent("forwarder", process.execPath, [
+            "-e",
+            FORWARDER,
+            sock,
+            String(API_PORT),
+        ]);
         await waitFor(
             "the API forwarder",
             async () => {
@@ -770,7 +973,10 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             if (Date.now() - t0 > readyMs) {
                 let verbose = "";
                 try {
-                    verbose = String((await request("GET", "/readyz?verbose")).body).split("\n").filter((l) => !l.includes("ok")).join("\n");
+                    verbose = String((await request("GET", "/readyz?verbose")).body)
+                        .split("\n")
+                        .filter((l) => !l.includes("ok"))
+                        .join("\n");
                 } catch {
                     /* nothing more to say */
                 }
@@ -781,7 +987,9 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             await sleep(250);
         }
 
-        fs.writeFileSync(f("kcm.kubeconfig"), kubeconfigText(server, caPem, token), { mode: 0o600 });
+        fs.writeFileSync(f("kcm.kubeconfig"), kubeconfigText(server, caPem, token), {
+            mode: 0o600,
+        });
         const kcm = startComponent("kube-controller-manager", bin("kube-controller-manager"), [
             `--kubeconfig=${f("kcm.kubeconfig")}`,
             `--authentication-kubeconfig=${f("kcm.kubeconfig")}`,
@@ -800,13 +1008,19 @@ export async function startKubeControlPlane(opts: KubeControlPlaneOptions): Prom
             "kube-controller-manager healthy",
             async () => {
                 assertRunning(kcm);
-                const r = await cp.exec("curl", ["-sk", "--max-time", "2", "https://127.0.0.1:10257/healthz"], { check: false });
+                const r = await cp.exec(
+                    "curl",
+                    ["-sk", "--max-time", "2", "https://127.0.0.1:10257/healthz"],
+                    { check: false },
+                );
                 return r.stdout.trim() === "ok";
             },
             60_000,
             250,
         ).catch((e) => {
-            throw new Error(`${(e as Error).message}\n--- kube-controller-manager log:\n${logTail("kube-controller-manager")}`);
+            throw new Error(
+                `${(e as Error).message}\n--- kube-controller-manager log:\n${logTail("kube-controller-manager")}`,
+            );
         });
 
         loopDone = loop();

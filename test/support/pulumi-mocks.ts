@@ -42,9 +42,19 @@ export class MockRecorder {
             {
                 newResource: (args) => {
                     const { inputs, secret } = unwrap(args.inputs);
-                    this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: secret, provider: args.provider, readId: args.id || undefined });
+                    this.resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs,
+                        secretInputs: secret,
+                        provider: args.provider,
+                        readId: args.id || undefined,
+                    });
                     // In a preview a provider knows nothing yet: return only the inputs back.
-                    return { id: preview ? undefined : `${args.name}-id`, state: preview ? {} : args.inputs };
+                    return {
+                        id: preview ? undefined : `${args.name}-id`,
+                        state: preview ? {} : args.inputs,
+                    };
                 },
                 call: (args) => args.inputs,
             },

@@ -20,7 +20,7 @@ import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import YAML from "yaml";
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const REPO = path.resolve(__dirname, "..", "..");
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
@@ -34,7 +34,8 @@ export function fetchSchemas(): string {
         timeout: 10 * 60 * 1000,
     });
     const dir = out.trim().split("\n").pop() ?? "";
-    if (!dir || !fs.existsSync(path.join(dir, "STAMP"))) throw new Error(`fetch-schemas.sh printed no schema directory (${JSON.stringify(out)})`);
+    if (!dir || !fs.existsSync(path.join(dir, "STAMP")))
+        throw new Error(`fetch-schemas.sh printed no schema directory (${JSON.stringify(out)})`);
     return dir;
 }
 
@@ -42,10 +43,16 @@ export function fetchSchemas(): string {
 export function strictify(node: Json): Json {
     if (!node || typeof node !== "object" || Array.isArray(node)) return node;
     const out: Json = { ...node };
-    if (out.properties) out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, strictify(v)]));
-    if (out.items) out.items = Array.isArray(out.items) ? out.items.map(strictify) : strictify(out.items);
-    if (out.additionalProperties && typeof out.additionalProperties === "object") out.additionalProperties = strictify(out.additionalProperties);
-    for (const k of ["allOf", "anyOf", "oneOf"]) if (Array.isArray(out[k])) out[k] = out[k].map(strictify);
+    if (out.properties)
+        out.properties = Object.fromEntries(
+            Object.entries(out.properties).map(([k, v]) => [k, strictify(v)]),
+        );
+    if (out.items)
+        out.items = Array.isArray(out.items) ? out.items.map(strictify) : strictify(out.items);
+    if (out.additionalProperties && typeof out.additionalProperties === "object")
+        out.additionalProperties = strictify(out.additionalProperties);
+    for (const k of ["allOf", "anyOf", "oneOf"])
+        if (Array.isArray(out[k])) out[k] = out[k].map(strictify);
     if (out.not) out.not = strictify(out.not);
     if (out["x-kubernetes-int-or-string"] === true && !out.anyOf && !out.oneOf) {
         delete out.type;
@@ -55,7 +62,11 @@ export function strictify(node: Json): Json {
         if (typeof out.type === "string") out.type = [out.type, "null"];
         delete out.nullable;
     }
-    if (out.properties && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
+    if (
+        out.properties &&
+        out.additionalProperties === undefined &&
+        out["x-kubernetes-preserve-unknown-fields"] !== true
+    ) {
         out.additionalProperties = false;
     }
     return out;
@@ -63,7 +74,14 @@ export function strictify(node: Json): Json {
 
 function formatsIn(node: Json, into: Set<string>): Set<string> {
     if (node && typeof node === "object") {
-        if (typeof node.format === "string" && (node.type === "string" || node.type === "integer" || node.type === "number" || node.type === undefined)) into.add(node.format);
+        if (
+            typeof node.format === "string" &&
+            (node.type === "string" ||
+                node.type === "integer" ||
+                node.type === "number" ||
+                node.type === undefined)
+        )
+            into.add(node.format);
         for (const v of Object.values(node)) formatsIn(v, into);
     }
     return into;
@@ -81,7 +99,8 @@ function isCidr(text: string): boolean {
  * `(?i)` (case-insensitive, as in Calico's logSeverityScreen) becomes the `i` flag.
  */
 function re2(source: string, flags: string): RegExp {
-    if (source.includes("(?i)")) return new RegExp(source.split("(?i)").join(""), flags.includes("i") ? flags : flags + "i");
+    if (source.includes("(?i)"))
+        return new RegExp(source.split("(?i)").join(""), flags.includes("i") ? flags : flags + "i");
     return new RegExp(source, flags);
 }
 re2.code = "re2";
@@ -96,7 +115,13 @@ export interface SchemaSet {
 }
 
 export function loadSchemas(dir: string): SchemaSet {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, addUsedSchema: false, code: { regExp: re2 } });
+    const ajv = new Ajv({
+        strict: false,
+        allErrors: true,
+        validateSchema: false,
+        addUsedSchema: false,
+        code: { regExp: re2 },
+    });
     const sources = new Map<string, () => Json>(); // key → schema (built lazily)
     const compiled = new Map<string, ValidateFunction>();
     const formats = new Set<string>();
@@ -109,7 +134,8 @@ export function loadSchemas(dir: string): SchemaSet {
     for (const [id, file] of coreDocs) {
         const doc = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
         const schemas: Record<string, Json> = {};
-        for (const [name, s] of Object.entries<Json>(doc.components.schemas)) schemas[name] = strictify(s);
+        for (const [name, s] of Object.entries<Json>(doc.components.schemas))
+            schemas[name] = strictify(s);
         formatsIn(schemas, formats);
         ajv.addSchema({ $id: id, components: { schemas } });
         for (const [name, s] of Object.entries<Json>(doc.components.schemas)) {
@@ -119,7 +145,11 @@ export function loadSchemas(dir: string): SchemaSet {
                 if (sources.has(key)) continue;
                 sources.set(key, () => ({
                     allOf: [{ $ref: `${id}#/components/schemas/${name}` }],
-                    properties: { apiVersion: { const: apiVersion }, kind: { const: gvk.kind }, metadata: { type: "object" } },
+                    properties: {
+                        apiVersion: { const: apiVersion },
+                        kind: { const: gvk.kind },
+                        metadata: { type: "object" },
+                    },
                     required: ["apiVersion", "kind", "metadata"],
                 }));
             }
@@ -128,8 +158,13 @@ export function loadSchemas(dir: string): SchemaSet {
 
     // CustomResourceDefinitions: Calico, tigera-operator, MetalLB.
     for (const sub of ["calico", "operator", "metallb"]) {
-        for (const file of fs.readdirSync(path.join(dir, sub)).filter((f) => f.endsWith(".yaml")).sort()) {
-            for (const d of YAML.parseAllDocuments(fs.readFileSync(path.join(dir, sub, file), "utf8"))) {
+        for (const file of fs
+            .readdirSync(path.join(dir, sub))
+            .filter((f) => f.endsWith(".yaml"))
+            .sort()) {
+            for (const d of YAML.parseAllDocuments(
+                fs.readFileSync(path.join(dir, sub, file), "utf8"),
+            )) {
                 const crd = d.toJS();
                 if (crd?.kind !== "CustomResourceDefinition") continue;
                 for (const v of crd.spec.versions) {
@@ -145,7 +180,9 @@ export function loadSchemas(dir: string): SchemaSet {
                             kind: { const: kind },
                             metadata: { $ref: `${CORE_ID}#/components/schemas/${OBJECT_META}` },
                         };
-                        s.required = [...new Set([...(s.required ?? []), "apiVersion", "kind", "metadata"])];
+                        s.required = [
+                            ...new Set([...(s.required ?? []), "apiVersion", "kind", "metadata"]),
+                        ];
                         return s;
                     });
                 }
@@ -153,7 +190,11 @@ export function loadSchemas(dir: string): SchemaSet {
         }
     }
 
-    const known: Record<string, (x: string) => boolean> = { cidr: isCidr, ipv4: (x) => isIPv4(x), ipv6: (x) => isIPv6(x) };
+    const known: Record<string, (x: string) => boolean> = {
+        cidr: isCidr,
+        ipv4: (x) => isIPv4(x),
+        ipv6: (x) => isIPv6(x),
+    };
     const added = new Set<string>();
     const addFormats = () => {
         for (const f of formats) {
@@ -183,7 +224,10 @@ export function loadSchemas(dir: string): SchemaSet {
             }
             if (fn(obj)) return [];
             return (fn.errors ?? []).map((e) => {
-                const extra = e.keyword === "additionalProperties" ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : "";
+                const extra =
+                    e.keyword === "additionalProperties"
+                        ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+                        : "";
                 return `${obj.kind}/${obj.metadata?.name}: ${e.instancePath || "/"} ${e.message}${extra}`;
             });
         },
@@ -199,8 +243,10 @@ function qualifiedNameProblem(key: string): string | undefined {
     const parts = key.split("/");
     if (parts.length > 2) return "more than one '/'";
     const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return `prefix '${prefix}' is not a DNS subdomain`;
-    if (!name || name.length > 63 || !LABEL_NAME.test(name)) return `name '${name}' is not a valid label name`;
+    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+        return `prefix '${prefix}' is not a DNS subdomain`;
+    if (!name || name.length > 63 || !LABEL_NAME.test(name))
+        return `name '${name}' is not a valid label name`;
     return undefined;
 }
 
@@ -209,23 +255,30 @@ export function metadataProblems(obj: Json): string[] {
     const out: string[] = [];
     const m = obj?.metadata ?? {};
     const where = `${obj?.kind}/${m.name}`;
-    const nameRule = obj?.kind === "Namespace" || obj?.kind === "Service" ? DNS_LABEL : DNS_SUBDOMAIN;
+    const nameRule =
+        obj?.kind === "Namespace" || obj?.kind === "Service" ? DNS_LABEL : DNS_SUBDOMAIN;
     const maxName = obj?.kind === "Namespace" || obj?.kind === "Service" ? 63 : 253;
-    if (typeof m.name !== "string" || m.name.length > maxName || !nameRule.test(m.name)) out.push(`${where}: metadata.name is not a valid name`);
-    if (m.namespace !== undefined && (m.namespace.length > 63 || !DNS_LABEL.test(m.namespace))) out.push(`${where}: metadata.namespace is not a DNS label`);
+    if (typeof m.name !== "string" || m.name.length > maxName || !nameRule.test(m.name))
+        out.push(`${where}: metadata.name is not a valid name`);
+    if (m.namespace !== undefined && (m.namespace.length > 63 || !DNS_LABEL.test(m.namespace)))
+        out.push(`${where}: metadata.namespace is not a DNS label`);
     for (const [k, v] of Object.entries<Json>(m.labels ?? {})) {
         const p = qualifiedNameProblem(k);
         if (p) out.push(`${where}: label key ${k}: ${p}`);
-        if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) out.push(`${where}: label ${k} has an invalid value ${JSON.stringify(v)}`);
+        if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v))
+            out.push(`${where}: label ${k} has an invalid value ${JSON.stringify(v)}`);
     }
     for (const k of Object.keys(m.annotations ?? {})) {
         const p = qualifiedNameProblem(k);
         if (p) out.push(`${where}: annotation key ${k}: ${p}`);
     }
     if (obj?.kind === "ConfigMap") {
-        for (const k of Object.keys(obj.data ?? {})) if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) out.push(`${where}: ConfigMap key '${k}' is invalid`);
+        for (const k of Object.keys(obj.data ?? {}))
+            if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253)
+                out.push(`${where}: ConfigMap key '${k}' is invalid`);
         const size = Buffer.byteLength(JSON.stringify(obj.data ?? {}));
-        if (size > 1024 * 1024) out.push(`${where}: ConfigMap data is ${size} bytes, over the 1 MiB limit`);
+        if (size > 1024 * 1024)
+            out.push(`${where}: ConfigMap data is ${size} bytes, over the 1 MiB limit`);
     }
     return out;
 }
@@ -235,7 +288,11 @@ export function metadataProblems(obj: Json): string[] {
  * examples/*.yaml, and a calico-bgp variant of the dev stack (racks of leaf
  * pairs, numbered rack subnets) so both modes are always covered.
  */
-export function fabricConfigs(): { name: string; file?: string; config: import("../../plan").FabricConfig }[] {
+export function fabricConfigs(): {
+    name: string;
+    file?: string;
+    config: import("../../plan").FabricConfig;
+}[] {
     // Loaded lazily so this file stays usable without the planner.
     const { readStackFile } = require("../../plan") as typeof import("../../plan");
     const out: { name: string; file?: string; config: import("../../plan").FabricConfig }[] = [];
@@ -243,16 +300,24 @@ export function fabricConfigs(): { name: string; file?: string; config: import("
     out.push({ name: "Pulumi.dev.yaml", file: dev.file, config: dev.config });
     const examples = path.join(REPO, "examples");
     if (fs.existsSync(examples)) {
-        for (const f of fs.readdirSync(examples).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+        for (const f of fs
+            .readdirSync(examples)
+            .filter((x) => /\.ya?ml$/.test(x))
+            .sort()) {
             const e = readStackFile({ config: path.join(examples, f) });
             out.push({ name: `examples/${f}`, file: e.file, config: e.config });
         }
     }
-    out.push({ name: "dev as calico-bgp (built in the test)", config: calicoVariantOfDev(dev.config) });
+    out.push({
+        name: "dev as calico-bgp (built in the test)",
+        config: calicoVariantOfDev(dev.config),
+    });
     return out;
 }
 
-export function calicoVariantOfDev(dev: import("../../plan").FabricConfig): import("../../plan").FabricConfig {
+export function calicoVariantOfDev(
+    dev: import("../../plan").FabricConfig,
+): import("../../plan").FabricConfig {
     const c = JSON.parse(JSON.stringify(dev));
     c.name = "devcalico";
     c.kubernetes = { ...c.kubernetes, routing: "calico-bgp" };

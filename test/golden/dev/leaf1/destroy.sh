@@ -3,7 +3,6 @@
 if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi
 set -uo pipefail
 DEVICE=leaf1
-PLATFORM=frr
 # Paths and tools (override from the environment, e.g. for a lab namespace).
 FRR_CONF="${FRR_CONF:-/etc/frr/frr.conf}"
 VTYSH="${VTYSH:-vtysh}"
@@ -40,13 +39,6 @@ frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"
 flock -w "$LOCK_WAIT" 9 || fail 6 "another bgp-fabric run holds $LOCK_FILE (waited $LOCK_WAIT s)"
-if [ "$PLATFORM" = sonic ]; then
-  mode=$($SONIC_DB_CLI CONFIG_DB hget 'DEVICE_METADATA|localhost' docker_routing_config_mode </dev/null 2>/dev/null)
-  case "$mode" in
-    split-unified|unified) ;;
-    *) fail 6 "docker_routing_config_mode is '$mode': set it to split-unified (config save; config reload) so /etc/sonic/frr/frr.conf is FRR's only config" ;;
-  esac
-fi
 
 PRE="$FRR_CONF.pre-bgp-fabric"
 if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
@@ -56,11 +48,6 @@ if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d
 fi
 # frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
 [ -s "$PRE" ] || echo '!' > "$PRE"
-if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then
-  install_file "$IFACES.pre-bgp-fabric" "$IFACES" 644 "" || fail 8 "cannot restore $IFACES"
-  out=$($IFRELOAD -a 2>&1 </dev/null) || { printf '%s\n' "$out" | quote; fail 8 "ifreload -a failed restoring $IFACES"; }
-  rm -f "$IFACES.pre-bgp-fabric"
-fi
 install_file "$PRE" "$FRR_CONF" 640 "$(frr_owner)" || fail 8 "cannot restore $FRR_CONF"
 out=$(run_reload "$FRR_CONF" 2>&1) || { printf '%s\n' "$out" | quote; fail 8 "frr-reload.py failed restoring the configuration from before bgp-fabric"; }
 rm -f "$PRE"; rm -rf "$STATE_DIR/candidate" "$STATE_DIR/backup"

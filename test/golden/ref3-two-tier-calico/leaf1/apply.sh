@@ -3,7 +3,6 @@
 if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi
 set -uo pipefail
 DEVICE=leaf1
-PLATFORM=cumulus
 # Paths and tools (override from the environment, e.g. for a lab namespace).
 FRR_CONF="${FRR_CONF:-/etc/frr/frr.conf}"
 VTYSH="${VTYSH:-vtysh}"
@@ -21,7 +20,6 @@ LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
 TIMEOUT="${TIMEOUT:-60}"
 SETTLE="${SETTLE:-3}"
-ASN=65101
 # Expected sessions: FRR's neighbor key, the peer, and `server` for a session with a node
 # (day one: it may wait for the node's router; see docs/safe-apply.md).
 EXPECTED=(
@@ -55,13 +53,6 @@ frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"
 flock -w "$LOCK_WAIT" 9 || fail 6 "another bgp-fabric run holds $LOCK_FILE (waited $LOCK_WAIT s)"
-if [ "$PLATFORM" = sonic ]; then
-  mode=$($SONIC_DB_CLI CONFIG_DB hget 'DEVICE_METADATA|localhost' docker_routing_config_mode </dev/null 2>/dev/null)
-  case "$mode" in
-    split-unified|unified) ;;
-    *) fail 6 "docker_routing_config_mode is '$mode': set it to split-unified (config save; config reload) so /etc/sonic/frr/frr.conf is FRR's only config" ;;
-  esac
-fi
 
 KEYS=(); FIXED=(); SERVERS=(); declare -A PEER=()
 for e in "${EXPECTED[@]}"; do
@@ -70,6 +61,7 @@ for e in "${EXPECTED[@]}"; do
   if [ "${kind:-}" = server ]; then SERVERS+=("$k"); else FIXED+=("$k"); fi
 done
 STAGE="$STATE_DIR/candidate"; BACKUP="$STATE_DIR/backup"
+# shellcheck disable=SC2015 # rm or mkdir failing: either fails the run, as meant
 rm -rf "$STAGE" && mkdir -p "$STAGE" "$BACKUP" || fail 6 "cannot create $STAGE"
 cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'
 ! leaf1: leaf AS 65101 of fabric ref3. Rendered by bgp-fabric: edit the stack, not this file.
@@ -214,7 +206,7 @@ if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d
 fi
 # frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
 [ -s "$PRE" ] || echo '!' > "$PRE"
-if [ "$PLATFORM" = cumulus ] && [ -e "$IFACES.pre-bgp-fabric" ]; then
+if [ -e "$IFACES.pre-bgp-fabric" ]; then
   install_file "$IFACES.pre-bgp-fabric" "$IFACES" 644 "" || fail 8 "cannot restore $IFACES"
   out=$($IFRELOAD -a 2>&1 </dev/null) || { printf '%s\n' "$out" | quote; fail 8 "ifreload -a failed restoring $IFACES"; }
   rm -f "$IFACES.pre-bgp-fabric"
@@ -278,31 +270,25 @@ if ! out=$(run_vtysh --dryrun -f "$(daemon_path "$STAGE/frr.conf")" 2>&1); then
   printf '%s\n' "$out" | quote
   exit 3
 fi
-if [ "$PLATFORM" = cumulus ]; then
-  if ! out=$($IFUP -a --syntax-check -i "$STAGE/interfaces" 2>&1 </dev/null); then
-    printf '%s: ifupdown2 rejected the new interfaces file; nothing was changed:\n' "$DEVICE" >&2
-    printf '%s\n' "$out" | quote
-    exit 3
-  fi
-  # The interface this SSH session arrived on must stay configured, or ifreload would cut us off.
-  server_ip=$(printf '%s' "${SSH_CONNECTION:-}" | awk '{print $3}')
-  if [ -n "$server_ip" ]; then
-    mgmt_if=$(ip -o addr show 2>/dev/null | awk -v a="$server_ip" '{split($4, p, "/"); if (p[1] == a) print $2}' | head -n1)
-    if [ -n "$mgmt_if" ] && ! $IFQUERY --list -a -i "$STAGE/interfaces" 2>/dev/null </dev/null | grep -qx "$mgmt_if"; then
-      fail 6 "the new interfaces file does not configure $mgmt_if, which carries this SSH session; put it in /etc/network/interfaces.d/*.intf. Nothing was changed."
-    fi
-  fi
+if ! out=$($IFUP -a --syntax-check -i "$STAGE/interfaces" 2>&1 </dev/null); then
+  printf '%s: ifupdown2 rejected the new interfaces file; nothing was changed:\n' "$DEVICE" >&2
+  printf '%s\n' "$out" | quote
+  exit 3
 fi
-if [ "$PLATFORM" = sonic ]; then
-  device_asn=$($SONIC_DB_CLI CONFIG_DB hget 'DEVICE_METADATA|localhost' bgp_asn </dev/null 2>/dev/null)
-  [ -z "$device_asn" ] || [ "$device_asn" = "$ASN" ] || fail 6 "DEVICE_METADATA bgp_asn is $device_asn but the plan says $ASN; bgpcfgd would undo the change. Nothing was changed."
+# The interface this SSH session arrived on must stay configured, or ifreload would cut us off.
+server_ip=$(printf '%s' "${SSH_CONNECTION:-}" | awk '{print $3}')
+if [ -n "$server_ip" ]; then
+  mgmt_if=$(ip -o addr show 2>/dev/null | awk -v a="$server_ip" '{split($4, p, "/"); if (p[1] == a) print $2}' | head -n1)
+  if [ -n "$mgmt_if" ] && ! $IFQUERY --list -a -i "$STAGE/interfaces" 2>/dev/null </dev/null | grep -qx "$mgmt_if"; then
+    fail 6 "the new interfaces file does not configure $mgmt_if, which carries this SSH session; put it in /etc/network/interfaces.d/*.intf. Nothing was changed."
+  fi
 fi
 
 # Unchanged: the installed files are the candidate and frr-reload.py --test finds nothing to change
 # (its only line then is the version FRR writes itself). Then nothing is reloaded; the sessions are checked.
 unchanged() {
   cmp -s "$STAGE/frr.conf" "$FRR_CONF" || return 1
-  if [ "$PLATFORM" = cumulus ]; then cmp -s "$STAGE/interfaces" "$IFACES" || return 1; fi
+  cmp -s "$STAGE/interfaces" "$IFACES" || return 1
   local delta
   delta=$($RELOAD --test "$(daemon_path "$FRR_CONF")" 2>/dev/null </dev/null) || return 1
   ! printf '%s\n' "$delta" | grep -v -x -E 'Lines To (Delete|Add)|=*|frr version .*' | grep -q .
@@ -329,7 +315,7 @@ snapshot() { # file name: back up a file before it changes; the first time ever,
   fi
 }
 snapshot "$FRR_CONF" frr.conf || fail 6 "cannot back up $FRR_CONF; nothing was changed"
-if [ "$PLATFORM" = cumulus ]; then snapshot "$IFACES" interfaces || fail 6 "cannot back up $IFACES; nothing was changed"; fi
+snapshot "$IFACES" interfaces || fail 6 "cannot back up $IFACES; nothing was changed"
 
 restore_file() { # file name
   if [ -f "$BACKUP/$2" ]; then install_file "$BACKUP/$2" "$1" "$(stat -c %a "$BACKUP/$2")" "$(stat -c %U:%G "$BACKUP/$2")"; else rm -f "$1"; fi
@@ -340,9 +326,7 @@ rollback() {
   printf '%s: %s\n' "$DEVICE" "$why" >&2
   [ -z "$detail" ] || printf '%s\n' "$detail" | quote
   local ok=1 out=""
-  if [ "$PLATFORM" = cumulus ]; then
-    restore_file "$IFACES" interfaces && out=$($IFRELOAD -a 2>&1 </dev/null) || { ok=0; printf '%s\n' "$out" | quote; }
-  fi
+  if ! restore_file "$IFACES" interfaces || ! out=$($IFRELOAD -a 2>&1 </dev/null); then ok=0; printf '%s\n' "$out" | quote; fi
   # frr-reload.py writes the running config to frr.conf after reloading another file, so the file comes back last.
   out=$(run_reload "$BACKUP/running.conf" 2>&1) || { ok=0; printf '%s\n' "$out" | quote; }
   restore_file "$FRR_CONF" frr.conf || ok=0
@@ -355,10 +339,8 @@ rollback() {
 }
 
 # 3. Apply.
-if [ "$PLATFORM" = cumulus ]; then
-  install_file "$STAGE/interfaces" "$IFACES" 644 "" || rollback "cannot install $IFACES"
-  out=$($IFRELOAD -a 2>&1 </dev/null) || rollback "ifreload -a failed" "$out"
-fi
+install_file "$STAGE/interfaces" "$IFACES" 644 "" || rollback "cannot install $IFACES"
+out=$($IFRELOAD -a 2>&1 </dev/null) || rollback "ifreload -a failed" "$out"
 install_file "$STAGE/frr.conf" "$FRR_CONF" 640 "$(frr_owner)" || rollback "cannot install $FRR_CONF"
 out=$(run_reload "$FRR_CONF" 2>&1) || rollback "frr-reload.py failed to apply the new configuration" "$out"
 printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s/^/$DEVICE: reload: /" || true

@@ -1,0 +1,342 @@
+#!/bin/bash
+# bgp-fabric apply: leaf1 (cumulus). The protocol is documented in render/apply-script.ts.
+if [ -z "${BASH_VERSION:-}" ]; then echo "bgp-fabric: this script needs bash" >&2; exit 2; fi
+set -uo pipefail
+DEVICE=leaf1
+# Paths and tools (override from the environment, e.g. for a lab namespace).
+FRR_CONF="${FRR_CONF:-/etc/frr/frr.conf}"
+VTYSH="${VTYSH:-vtysh}"
+RELOAD="${RELOAD:-/usr/lib/frr/frr-reload.py}"
+PYTHON="${PYTHON:-python3}"
+STATE_DIR="${STATE_DIR:-/var/lib/bgp-fabric}"
+HOST_FRR_DIR="${HOST_FRR_DIR:-}"
+DAEMON_FRR_DIR="${DAEMON_FRR_DIR:-}"
+IFACES="${IFACES:-/etc/network/interfaces}"
+IFUP="${IFUP:-ifup}"
+IFQUERY="${IFQUERY:-ifquery}"
+IFRELOAD="${IFRELOAD:-ifreload}"
+LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
+LOCK_WAIT="${LOCK_WAIT:-600}"
+POLL_INTERVAL="${POLL_INTERVAL:-1}"
+TIMEOUT="${TIMEOUT:-60}"
+SETTLE="${SETTLE:-3}"
+# Expected sessions: FRR's neighbor key, the peer, and `server` for a session with a node
+# (day one: it may wait for the node's router; see docs/safe-apply.md).
+EXPECTED=(
+  "swp51 spine1"
+  "swp1 k8s1 server"
+)
+
+MODE="${1:-apply}"
+case "$MODE" in apply|destroy) ;; *) printf '%s: unknown mode %s (apply or destroy)\n' "$DEVICE" "$MODE" >&2; exit 2 ;; esac
+
+fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
+# FRR's text as the script prints it: BGP passwords masked.
+redact() { sed -E 's/(password)[[:space:]]+[^[:space:]]+/\1 <redacted>/g'; }
+quote() { redact | sed "s/^/$DEVICE: | /" >&2; }
+say() { printf '%s: %s\n' "$DEVICE" "$*"; }
+# A host path as the FRR daemons see it (SONiC: inside the bgp container).
+daemon_path() { if [ -n "$HOST_FRR_DIR" ]; then printf '%s' "$DAEMON_FRR_DIR${1#"$HOST_FRR_DIR"}"; else printf '%s' "$1"; fi; }
+# Named run_*: VTYSH=vtysh must reach the binary, not recurse into a function.
+run_vtysh() { $VTYSH "$@" </dev/null; }
+run_reload() { $RELOAD --reload --stdout "$(daemon_path "$1")" </dev/null; }
+# Install a file atomically: a copy beside the target, then rename.
+install_file() {
+  local src=$1 dst=$2 mode=$3 owner=$4
+  cp "$src" "$dst.bgp-fabric.tmp" && chmod "$mode" "$dst.bgp-fabric.tmp" || return 1
+  if [ -n "$owner" ]; then chown "$owner" "$dst.bgp-fabric.tmp" 2>/dev/null || true; fi
+  mv -f "$dst.bgp-fabric.tmp" "$dst"
+}
+frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
+
+mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
+exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"
+flock -w "$LOCK_WAIT" 9 || fail 6 "another bgp-fabric run holds $LOCK_FILE (waited $LOCK_WAIT s)"
+
+KEYS=(); FIXED=(); SERVERS=(); declare -A PEER=()
+for e in "${EXPECTED[@]}"; do
+  read -r k p kind <<<"$e"
+  KEYS+=("$k"); PEER["$k"]="$p"
+  if [ "${kind:-}" = server ]; then SERVERS+=("$k"); else FIXED+=("$k"); fi
+done
+STAGE="$STATE_DIR/candidate"; BACKUP="$STATE_DIR/backup"
+# shellcheck disable=SC2015 # rm or mkdir failing: either fails the run, as meant
+rm -rf "$STAGE" && mkdir -p "$STAGE" "$BACKUP" || fail 6 "cannot create $STAGE"
+cat > "$STAGE/frr.conf" <<'BGP_FABRIC_FRR_CONF'
+! leaf1: leaf AS 65101 of fabric platforms. Rendered by bgp-fabric: edit the stack, not this file.
+frr version 8.4
+frr defaults datacenter
+hostname leaf1
+log syslog informational
+service integrated-vtysh-config
+no zebra nexthop kernel enable
+!
+bfd
+ profile fabric
+  receive-interval 100
+  transmit-interval 100
+ exit
+exit
+!
+interface lo
+ ip address 172.16.255.101/32
+exit
+!
+interface swp1
+ description k8s1:eth1
+ ipv6 nd ra-interval 3
+ no ipv6 nd suppress-ra
+exit
+!
+interface swp51
+ description spine1:swp1
+ ipv6 nd ra-interval 3
+ no ipv6 nd suppress-ra
+exit
+!
+! What this switch originates.
+ip prefix-list ORIGINATE seq 10 permit 172.16.255.101/32
+!
+! What the fabric carries and shows the outside: loopbacks, racks, external links, pod blocks, VIPs.
+ip prefix-list FABRIC seq 10 permit 172.16.255.0/24 ge 32
+ip prefix-list FABRIC seq 20 permit 10.1.3.0/24 ge 32
+ip prefix-list FABRIC seq 30 permit 10.233.64.0/18 ge 26 le 26
+!
+! What any node may announce besides its own loopback: pod blocks and VIPs.
+ip prefix-list SERVER-ROUTES seq 10 permit 10.233.64.0/18 ge 26 le 26
+!
+! Each node's own loopback.
+ip prefix-list NODE-k8s1 seq 10 permit 10.1.3.1/32
+!
+route-map ORIGINATE permit 10
+ match ip address prefix-list ORIGINATE
+exit
+!
+route-map FABRIC permit 10
+ match ip address prefix-list FABRIC
+exit
+!
+route-map FROM-k8s1 permit 10
+ match ip address prefix-list NODE-k8s1
+exit
+route-map FROM-k8s1 permit 20
+ match ip address prefix-list SERVER-ROUTES
+exit
+!
+router bgp 65101
+ bgp router-id 172.16.255.101
+ bgp bestpath as-path multipath-relax
+ neighbor fabric peer-group
+ neighbor fabric remote-as external
+ neighbor fabric bfd
+ neighbor fabric bfd profile fabric
+ neighbor fabric capability extended-nexthop
+ neighbor fabric timers 1 3
+ neighbor fabric advertisement-interval 0
+ neighbor swp51 interface peer-group fabric
+ neighbor swp51 description spine1:swp1
+ neighbor servers peer-group
+ neighbor servers remote-as external
+ neighbor servers bfd
+ neighbor servers bfd profile fabric
+ neighbor servers capability extended-nexthop
+ neighbor servers timers 1 3
+ neighbor servers advertisement-interval 0
+ neighbor swp1 interface peer-group servers
+ neighbor swp1 description k8s1:eth1
+ !
+ address-family ipv4 unicast
+  redistribute connected route-map ORIGINATE
+  neighbor fabric route-map FABRIC in
+  neighbor fabric route-map FABRIC out
+  neighbor servers route-map FABRIC out
+  neighbor swp1 route-map FROM-k8s1 in
+  maximum-paths 64
+ exit-address-family
+exit
+!
+BGP_FABRIC_FRR_CONF
+cat > "$STAGE/interfaces" <<'BGP_FABRIC_INTERFACES'
+# leaf1: /etc/network/interfaces rendered by bgp-fabric (fabric platforms); the next apply replaces manual edits.
+# The management interface (eth0, VRF mgmt) belongs in /etc/network/interfaces.d/*.intf.
+source /etc/network/interfaces.d/*.intf
+
+auto lo
+iface lo inet loopback
+    address 172.16.255.101/32
+
+auto swp1
+iface swp1
+    alias k8s1:eth1
+    mtu 9216
+
+auto swp51
+iface swp51
+    alias spine1:swp1
+    mtu 9216
+BGP_FABRIC_INTERFACES
+
+if [ "$MODE" = destroy ]; then
+  APPLIED_SHA256=$(sha256sum < "$STAGE/frr.conf" | cut -d' ' -f1)
+  rm -rf "$STAGE"
+  destroy_main() {
+
+PRE="$FRR_CONF.pre-bgp-fabric"
+if [ ! -e "$PRE" ]; then say "bgp-fabric never applied a configuration here; nothing to restore"; exit 0; fi
+if [ -n "$APPLIED_SHA256" ] && [ "$(sha256sum < "$FRR_CONF" 2>/dev/null | cut -d' ' -f1)" != "$APPLIED_SHA256" ]; then
+  say "the installed configuration is not the one this resource applied (a newer apply or a replacement installed another, or it was edited by hand): left in place"
+  exit 0
+fi
+# frr-reload.py refuses an empty file; an empty snapshot means 'no configuration'.
+[ -s "$PRE" ] || echo '!' > "$PRE"
+if [ -e "$IFACES.pre-bgp-fabric" ]; then
+  install_file "$IFACES.pre-bgp-fabric" "$IFACES" 644 "" || fail 8 "cannot restore $IFACES"
+  out=$($IFRELOAD -a 2>&1 </dev/null) || { printf '%s\n' "$out" | quote; fail 8 "ifreload -a failed restoring $IFACES"; }
+  rm -f "$IFACES.pre-bgp-fabric"
+fi
+install_file "$PRE" "$FRR_CONF" 640 "$(frr_owner)" || fail 8 "cannot restore $FRR_CONF"
+out=$(run_reload "$FRR_CONF" 2>&1) || { printf '%s\n' "$out" | quote; fail 8 "frr-reload.py failed restoring the configuration from before bgp-fabric"; }
+rm -f "$PRE"; rm -rf "$STATE_DIR/candidate" "$STATE_DIR/backup"
+say "restored the configuration found before bgp-fabric's first apply"
+  }
+  destroy_main
+  exit 0
+fi
+
+# Which of KEYS are Established now, one per line (none when bgpd does not answer).
+established() {
+  local json
+  json=$(run_vtysh -c 'show bgp vrf default summary json' 2>/dev/null) || return 0
+  printf '%s' "$json" | $PYTHON -c '
+import json, sys
+try:
+    data = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)
+up = set()
+for af in (data.values() if isinstance(data, dict) else []):
+    if isinstance(af, dict):
+        for key, peer in (af.get("peers") or {}).items():
+            if isinstance(peer, dict) and peer.get("state") == "Established":
+                up.add(key)
+for key in sys.argv[1:]:
+    if key in up:
+        print(key)
+' "${KEYS[@]}"
+}
+contains() { local x=$1; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
+describe() { local k s=""; for k in "$@"; do s+="${s:+, }$k (${PEER[$k]})"; done; printf '%s' "$s"; }
+# Day one: server sessions (with nodes) not in the list given are not waited for; those not
+# Established after the wait are WAITING for their node's router, which is not a failure.
+waiting() { local k; WAITING=(); for k in "${SERVERS[@]}"; do contains "$k" "$@" "${UP[@]}" || WAITING+=("$k"); done; }
+# The success line: every session Established, or those up and the server sessions still waiting.
+done_line() { # prefix
+  if [ ${#WAITING[@]} -eq 0 ]; then say "$1; all ${#KEYS[@]} BGP sessions Established"
+  else say "$1; $((${#KEYS[@]} - ${#WAITING[@]})) of ${#KEYS[@]} BGP sessions Established, ${#WAITING[@]} waiting for their node's router (not a failure): $(describe "${WAITING[@]}")"; fi
+}
+# Wait until every key given is Established (and SETTLE seconds have passed) or the time is up; sets MISSING.
+wait_for() {
+  local deadline=$((SECONDS + TIMEOUT)) settled=$((SECONDS + SETTLE)) k
+  while :; do
+    mapfile -t UP < <(established)
+    MISSING=()
+    for k in "$@"; do contains "$k" "${UP[@]}" || MISSING+=("$k"); done
+    if [ ${#MISSING[@]} -eq 0 ] && [ $SECONDS -ge $settled ]; then return 0; fi
+    if [ $SECONDS -ge $deadline ]; then return 0; fi
+    sleep "$POLL_INTERVAL"
+  done
+}
+
+# 1. Validate: FRR's own parser, before anything changes.
+if ! out=$(run_vtysh --dryrun -f "$(daemon_path "$STAGE/frr.conf")" 2>&1); then
+  printf '%s: FRR rejected the new configuration; nothing was changed:\n' "$DEVICE" >&2
+  printf '%s\n' "$out" | quote
+  exit 3
+fi
+if ! out=$($IFUP -a --syntax-check -i "$STAGE/interfaces" 2>&1 </dev/null); then
+  printf '%s: ifupdown2 rejected the new interfaces file; nothing was changed:\n' "$DEVICE" >&2
+  printf '%s\n' "$out" | quote
+  exit 3
+fi
+# The interface this SSH session arrived on must stay configured, or ifreload would cut us off.
+server_ip=$(printf '%s' "${SSH_CONNECTION:-}" | awk '{print $3}')
+if [ -n "$server_ip" ]; then
+  mgmt_if=$(ip -o addr show 2>/dev/null | awk -v a="$server_ip" '{split($4, p, "/"); if (p[1] == a) print $2}' | head -n1)
+  if [ -n "$mgmt_if" ] && ! $IFQUERY --list -a -i "$STAGE/interfaces" 2>/dev/null </dev/null | grep -qx "$mgmt_if"; then
+    fail 6 "the new interfaces file does not configure $mgmt_if, which carries this SSH session; put it in /etc/network/interfaces.d/*.intf. Nothing was changed."
+  fi
+fi
+
+# Unchanged: the installed files are the candidate and frr-reload.py --test finds nothing to change
+# (its only line then is the version FRR writes itself). Then nothing is reloaded; the sessions are checked.
+unchanged() {
+  cmp -s "$STAGE/frr.conf" "$FRR_CONF" || return 1
+  cmp -s "$STAGE/interfaces" "$IFACES" || return 1
+  local delta
+  delta=$($RELOAD --test "$(daemon_path "$FRR_CONF")" 2>/dev/null </dev/null) || return 1
+  ! printf '%s\n' "$delta" | grep -v -x -E 'Lines To (Delete|Add)|=*|frr version .*' | grep -q .
+}
+if unchanged; then
+  [ ${#KEYS[@]} -eq 0 ] && { say "unchanged: the running configuration already is the intended one; nothing to do"; exit 0; }
+  SETTLE=0 wait_for "${FIXED[@]}"
+  waiting "${MISSING[@]}"
+  [ ${#MISSING[@]} -eq 0 ] && { done_line "unchanged: the running configuration already is the intended one"; exit 0; }
+  fail 5 "unchanged: the running configuration already is the intended one (nothing reloaded), but these sessions are not Established after ${TIMEOUT}s: $(describe "${MISSING[@]}")"
+fi
+
+# 2. Before: the sessions that are up, the running config, the installed files.
+mapfile -t BEFORE < <(established)
+running=$(run_vtysh -c 'show running-config' 2>&1) || { printf '%s\n' "$running" | quote; fail 6 "cannot read the running config (is FRR running?); nothing was changed"; }
+# Without vtysh's banner and the blank lines after it.
+printf '%s\n' "$running" | grep -v -e '^Building configuration\.\.\.$' -e '^Current configuration:$' | sed '/./,$!d' > "$BACKUP/running.conf"
+snapshot() { # file name: back up a file before it changes; the first time ever, also keep it as .pre-bgp-fabric
+  local file=$1 name=$2
+  rm -f "$BACKUP/$name" "$BACKUP/$name.absent"
+  if [ -f "$file" ]; then cp -p "$file" "$BACKUP/$name"; else : > "$BACKUP/$name.absent"; fi
+  if [ ! -e "$file.pre-bgp-fabric" ]; then
+    if [ -f "$file" ]; then cp -p "$file" "$file.pre-bgp-fabric"; elif [ "$name" = frr.conf ]; then cp "$BACKUP/running.conf" "$file.pre-bgp-fabric"; fi
+  fi
+}
+snapshot "$FRR_CONF" frr.conf || fail 6 "cannot back up $FRR_CONF; nothing was changed"
+snapshot "$IFACES" interfaces || fail 6 "cannot back up $IFACES; nothing was changed"
+
+restore_file() { # file name
+  if [ -f "$BACKUP/$2" ]; then install_file "$BACKUP/$2" "$1" "$(stat -c %a "$BACKUP/$2")" "$(stat -c %U:%G "$BACKUP/$2")"; else rm -f "$1"; fi
+}
+# Put everything back as it was; exit 4 (restored) or 7 (the restore failed too).
+rollback() {
+  local why=$1 detail=${2:-}
+  printf '%s: %s\n' "$DEVICE" "$why" >&2
+  [ -z "$detail" ] || printf '%s\n' "$detail" | quote
+  local ok=1 out=""
+  if ! restore_file "$IFACES" interfaces || ! out=$($IFRELOAD -a 2>&1 </dev/null); then ok=0; printf '%s\n' "$out" | quote; fi
+  # frr-reload.py writes the running config to frr.conf after reloading another file, so the file comes back last.
+  out=$(run_reload "$BACKUP/running.conf" 2>&1) || { ok=0; printf '%s\n' "$out" | quote; }
+  restore_file "$FRR_CONF" frr.conf || ok=0
+  [ $ok = 1 ] || fail 7 "ROLLBACK FAILED: the previous configuration could not be fully restored; the device needs attention"
+  if [ ${#BEFORE[@]} -gt 0 ]; then
+    wait_for "${BEFORE[@]}"
+    [ ${#MISSING[@]} -eq 0 ] && why2="the sessions that were up are up again" || why2="still down after the restore: $(describe "${MISSING[@]}")"
+  else why2="no session was up before"; fi
+  fail 4 "rolled back to the previous configuration ($why2)"
+}
+
+# 3. Apply.
+install_file "$STAGE/interfaces" "$IFACES" 644 "" || rollback "cannot install $IFACES"
+out=$($IFRELOAD -a 2>&1 </dev/null) || rollback "ifreload -a failed" "$out"
+install_file "$STAGE/frr.conf" "$FRR_CONF" 640 "$(frr_owner)" || rollback "cannot install $FRR_CONF"
+out=$(run_reload "$FRR_CONF" 2>&1) || rollback "frr-reload.py failed to apply the new configuration" "$out"
+printf '%s\n' "$out" | grep -E 'Executed|Failed|ERROR|WARNING' | redact | sed "s/^/$DEVICE: reload: /" || true
+
+# 4. Converge, or undo what broke.
+[ ${#KEYS[@]} -eq 0 ] && { say "applied; no BGP session to wait for"; exit 0; }
+# Must be up: every fabric and external session, and every server session that was up before.
+REQUIRED=("${FIXED[@]}"); for k in "${SERVERS[@]}"; do contains "$k" "${BEFORE[@]}" && REQUIRED+=("$k"); done
+wait_for "${REQUIRED[@]}"
+waiting "${MISSING[@]}"
+if [ ${#MISSING[@]} -eq 0 ]; then done_line "applied"; exit 0; fi
+BROKEN=(); for k in "${MISSING[@]}"; do contains "$k" "${BEFORE[@]}" && BROKEN+=("$k"); done
+if [ ${#BROKEN[@]} -gt 0 ]; then
+  rollback "sessions Established before the change are down after ${TIMEOUT}s: $(describe "${BROKEN[@]}")"
+fi
+fail 5 "the new configuration was kept (no session that was up went down), but these sessions did not come up within ${TIMEOUT}s: $(describe "${MISSING[@]}")"

@@ -1,0 +1,110 @@
+// A device for running a safe-apply script with bash against stand-ins for
+// vtysh and frr-reload.py (through the script's path variables): shared by
+// test/render/apply-script.test.ts (the protocol) and
+// test/render/platforms.test.ts (each platform's fragments).
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+// vtysh stand-in: the dry run refuses a line containing BAD LINE the way FRR
+// words it; `show` commands answer from files the test controls.
+export const VTYSH_STUB = String.raw`#!/bin/bash
+echo "vtysh $*" >> "$STUB/vtysh.log"
+if [ "$1" = --dryrun ]; then
+  n=$(grep -n 'BAD LINE' "$3" | head -n1 | cut -d: -f1)
+  if [ -n "$n" ]; then echo "line $n: % Unknown command[25]: BAD LINE" >&2; exit 2; fi
+  exit 0
+fi
+case "$2" in
+  "show running-config") printf 'Building configuration...\n\nCurrent configuration:\n'; cat "$STUB/running.conf" ;;
+  "show bgp vrf default summary json") cat "$STUB/bgp.json" 2>/dev/null || echo '{}' ;;
+  *) echo "stub: unexpected vtysh $*" >&2; exit 1 ;;
+esac
+`;
+
+// frr-reload.py stand-in: call N loads the file as the running config, then
+// the sessions become $STUB/bgp-after-N.json; $STUB/fail-N makes call N fail.
+export const RELOAD_STUB = String.raw`#!/bin/bash
+# --test: FRR's diff of a file against the running config (nothing to change when they are equal).
+if [ "$1" = --test ]; then if cmp -s "$2" "$STUB/running.conf"; then echo "frr version 8.4"; else printf 'Lines To Add\n===\nx\n'; fi; exit 0; fi
+n=$(( $(wc -l < "$STUB/reload.log" 2>/dev/null || echo 0) + 1 ))
+echo "$*" >> "$STUB/reload.log"
+if [ -f "$STUB/fail-$n" ]; then echo "frr-reload: vtysh failed to apply" >&2; exit 1; fi
+cp "$3" "$STUB/running.conf"
+[ -f "$STUB/bgp-after-$n.json" ] && cp "$STUB/bgp-after-$n.json" "$STUB/bgp.json"
+echo "Executed \"stub change $n\""
+exit 0
+`;
+
+/** `show bgp vrf default summary json` with these keys, the `established` ones Established. */
+export function bgpJson(keys: string[], established: string[]): string {
+    const peers = Object.fromEntries(
+        keys.map((k) => [k, { state: established.includes(k) ? "Established" : "Active" }]),
+    );
+    return JSON.stringify({ ipv4Unicast: { routerId: "172.16.255.101", peers } });
+}
+
+export interface Device {
+    dir: string;
+    stub: string;
+    env: NodeJS.ProcessEnv;
+    conf: string;
+    read(rel: string): string | undefined;
+}
+
+/**
+ * A scratch device: etc/frr.conf = `old` (also the running config), stub files, the stand-ins in
+ * place.
+ */
+export function scratchDevice(
+    old: string,
+    files: Record<string, string> = {},
+    tools: Record<string, string> = {},
+): Device {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apply-test-"));
+    const stub = path.join(dir, "stub");
+    fs.mkdirSync(stub);
+    fs.mkdirSync(path.join(dir, "etc"));
+    fs.writeFileSync(path.join(dir, "vtysh"), VTYSH_STUB, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "frr-reload"), RELOAD_STUB, { mode: 0o755 });
+    for (const [name, text] of Object.entries(tools))
+        fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "etc/frr.conf"), old);
+    fs.writeFileSync(path.join(stub, "running.conf"), old);
+    for (const [f, t] of Object.entries(files)) fs.writeFileSync(path.join(stub, f), t);
+    const env = {
+        ...process.env,
+        STUB: stub,
+        VTYSH: path.join(dir, "vtysh"),
+        RELOAD: path.join(dir, "frr-reload"),
+        FRR_CONF: path.join(dir, "etc/frr.conf"),
+        STATE_DIR: path.join(dir, "state"),
+        LOCK_FILE: path.join(dir, "lock"),
+        TIMEOUT: "2",
+        SETTLE: "0",
+        POLL_INTERVAL: "0.2",
+    };
+    const read = (rel: string) =>
+        fs.existsSync(path.join(dir, rel))
+            ? fs.readFileSync(path.join(dir, rel), "utf8")
+            : undefined;
+    return { dir, stub, env, conf: path.join(dir, "etc/frr.conf"), read };
+}
+
+/** Run a script with bash on the device (`args`: `apply`, `destroy`). */
+export function runScript(
+    script: string,
+    dev: Device,
+    extraEnv: Record<string, string> = {},
+    args: string[] = [],
+) {
+    fs.writeFileSync(path.join(dev.dir, "run.sh"), script);
+    const r = spawnSync("bash", [path.join(dev.dir, "run.sh"), ...args], {
+        env: { ...dev.env, ...extraEnv },
+        encoding: "utf8",
+        timeout: 30_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

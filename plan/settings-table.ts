@@ -513,40 +513,6 @@ export const SETTINGS: readonly Setting[] = [
         default: 3,
         doc: "Hold time, seconds (at least 3 × keepalive).",
     },
-    {
-        key: "bgp.gracefulRestart",
-        type: "boolean",
-        default: true,
-        doc: "Graceful restart (RFC 4724) on switches and node routers: a peer keeps a restarting router's routes, marked stale.",
-    },
-    {
-        key: "bgp.gracefulRestartTime",
-        type: "integer",
-        range: [1, 4095],
-        default: 120,
-        doc: "Seconds a peer keeps a restarting router's routes (`bgp graceful-restart restart-time`).",
-    },
-    {
-        key: "bgp.maximumPrefixHeadroom",
-        type: "integer",
-        range: [100, 1000],
-        default: 200,
-        doc: "Leaf side of a node session: `maximum-prefix` = what the node may announce × this percent, rounded up.",
-    },
-    {
-        key: "bgp.maximumPrefixMinimum",
-        type: "integer",
-        range: [1, 1000000],
-        default: 16,
-        doc: "The smallest `maximum-prefix` of a node session.",
-    },
-    {
-        key: "bgp.maximumPrefixRestart",
-        type: "integer",
-        range: [1, 65535],
-        default: 5,
-        doc: "Minutes a node session stays down after it exceeded its `maximum-prefix`, then retries.",
-    },
 
     { key: "apply", type: "object", doc: "How devices are applied." },
     {

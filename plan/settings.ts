@@ -50,11 +50,6 @@ export interface Settings {
         maximumPaths: number;
         keepalive: number;
         holdtime: number;
-        gracefulRestart: boolean;
-        gracefulRestartTime: number;
-        maximumPrefixHeadroom: number;
-        maximumPrefixMinimum: number;
-        maximumPrefixRestart: number;
     };
     convergeTimeout: number;
     /** The config text of each range, for the plan and for messages. */
@@ -303,11 +298,6 @@ function resolveBgp(p: Problems, c: FabricConfig): Settings["bgp"] {
         maximumPaths: intSetting(p, c, "bgp.maximumPaths"),
         keepalive,
         holdtime,
-        gracefulRestart: boolSetting(p, c, "bgp.gracefulRestart"),
-        gracefulRestartTime: intSetting(p, c, "bgp.gracefulRestartTime"),
-        maximumPrefixHeadroom: intSetting(p, c, "bgp.maximumPrefixHeadroom"),
-        maximumPrefixMinimum: intSetting(p, c, "bgp.maximumPrefixMinimum"),
-        maximumPrefixRestart: intSetting(p, c, "bgp.maximumPrefixRestart"),
     };
 }
 

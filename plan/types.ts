@@ -44,8 +44,6 @@ export interface PlannedNeighbor {
     address?: string;
     bfd: boolean;
     sessionId: string;
-    /** A leaf's session with a node: how many prefixes the node may announce, and the limit (plan/protections.ts). */
-    maximumPrefix?: { prefixes: number; limit: number };
 }
 
 export interface PlannedDevice {
@@ -149,14 +147,6 @@ export interface FabricPlan {
         maximumPaths: number;
         keepalive: number;
         holdtime: number;
-        /** Graceful restart (RFC 4724) on switches and node routers, and its restart time in seconds. */
-        gracefulRestart: boolean;
-        gracefulRestartTime: number;
-        /** Leaf side of a node session: limit = what the node may announce × headroom %, at least the minimum. */
-        maximumPrefixHeadroom: number;
-        maximumPrefixMinimum: number;
-        /** Minutes a session that exceeded its limit stays down before it retries. */
-        maximumPrefixRestart: number;
     };
     apply: { convergeTimeout: number };
     /** The fabric-wide prefix sets of the routing policy (plan/prefix-sets.ts): the same for every device. */

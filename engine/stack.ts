@@ -5,7 +5,9 @@
 // `config:` with `fabric:*` keys) plus secrets given apart, so they are
 // encrypted in the stack's config and never written in plain text.
 
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -51,6 +53,19 @@ export function pulumiCli(): { ok: true; path: string } | { ok: false; missing: 
     return fs.existsSync(cli)
         ? { ok: true, path: cli }
         : { ok: false, missing: `the Pulumi CLI (${cli}; scripts/install-pulumi.sh builds it)` };
+}
+
+/** The plugins a CLI lists (`pulumi plugin ls`), with the PULUMI_HOME of engineEnv; throws when the CLI fails. */
+export function listPlugins(cliPath: string): { kind: string; name: string; version: string }[] {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
+    try {
+        const env = { ...process.env, ...engineEnv(tmp) };
+        return JSON.parse(
+            execFileSync(cliPath, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]",
+        );
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
 }
 
 /** The stack, created or selected, its config written from the stack file. */

@@ -56,12 +56,11 @@ function yamlFiles(dir: string): string[] {
 
 /** Has `pulumi up` rendered the router DaemonSet under `dir` since `sinceMs` (its pods would start now)? */
 export function routerDaemonSetRendered(dir: string, sinceMs: number): boolean {
-    return yamlFiles(dir).some(
-        (f) =>
-            fs.statSync(f).mtimeMs >= sinceMs &&
-            /^kind: DaemonSet$/m.test(fs.readFileSync(f, "utf8")) &&
-            /bgp-fabric-router/.test(fs.readFileSync(f, "utf8")),
-    );
+    return yamlFiles(dir).some((f) => {
+        if (fs.statSync(f).mtimeMs < sinceMs) return false;
+        const text = fs.readFileSync(f, "utf8");
+        return /^kind: DaemonSet$/m.test(text) && /bgp-fabric-router/.test(text);
+    });
 }
 
 /** The keys of every router ConfigMap rendered under `dir`, merged (the pod's projected volume). */

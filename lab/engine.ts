@@ -8,12 +8,9 @@
 // the command resource plugin, which no registry reachable here serves. They
 // are found the ordinary way (`pulumi plugin ls`); nothing here installs one.
 
-import { execFileSync, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawn } from "child_process";
 import { buildEngine } from "../engine/build";
-import { engineEnv, pulumiCli } from "../engine/stack";
+import { listPlugins, pulumiCli } from "../engine/stack";
 import { repoRoot } from "../plan/repo-root";
 import { mgmtNsName } from "./env";
 import { LabLocation } from "./env";
@@ -24,19 +21,11 @@ const ROOT = repoRoot();
 export function toolchainMissing(): string | undefined {
     const cli = pulumiCli();
     if (!cli.ok) return cli.missing;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
-    let plugins: { kind: string; name: string; version: string }[] = [];
+    let plugins: ReturnType<typeof listPlugins> = [];
     try {
-        plugins = JSON.parse(
-            execFileSync(cli.path, ["plugin", "ls", "--json"], {
-                env: { ...process.env, ...engineEnv(tmp) },
-                encoding: "utf8",
-            }) || "[]",
-        );
+        plugins = listPlugins(cli.path);
     } catch (e) {
         return `a working Pulumi CLI (${cli.path} plugin ls failed: ${(e as Error).message.split("\n")[0]})`;
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
     }
     const want = [
         [

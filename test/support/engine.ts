@@ -3,14 +3,12 @@
 // CLI, the providers and the API server it talks to all live there; its run
 // report (engine/run.ts) comes back as JSON.
 
-import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { kindPlural } from "../../components/kube-object";
 import { buildEngine } from "../../engine/build";
 import { RunReport } from "../../engine/run";
-import { engineEnv, pulumiCli } from "../../engine/stack";
+import { listPlugins, pulumiCli } from "../../engine/stack";
 import { KubeObject } from "../../render/kubernetes";
 import { KubeControlPlane } from "./kube-control-plane";
 
@@ -28,16 +26,7 @@ export type EngineOperation = "up" | "preview" | "destroy";
 /** The resource plugins the CLI of scripts/install-pulumi.sh lists (`pulumi plugin ls`), none without it. */
 export function installedPlugins(): { kind: string; name: string; version: string }[] {
     const cli = pulumiCli();
-    if (!cli.ok) return [];
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bgpf-plugins-"));
-    try {
-        const env = { ...process.env, ...engineEnv(tmp) };
-        return JSON.parse(
-            execFileSync(cli.path, ["plugin", "ls", "--json"], { env, encoding: "utf8" }) || "[]",
-        );
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    return cli.ok ? listPlugins(cli.path) : [];
 }
 
 /** What the engine suites need that is not here, or undefined. */

@@ -10,6 +10,8 @@
 //                (bench/engine.ts): up from empty, no-op preview; root only
 //   fabric       the whole program through the real engine (bench/engine-fabric.ts): a 1,000-device
 //                preview (time, peak memory), the dev stack on the lab from empty to Established
+//   drain        maintenance on the dev lab (bench/drain.ts): a leaf drained, worked on, undrained
+//                with a TCP stream to a VIP running: drain time, lost messages/bytes; root only
 //
 // Environment:
 //   BENCH_ONLY=scale,netlab        run only these parts (default: all)
@@ -84,6 +86,11 @@ async function main(): Promise<void> {
     if (want("lab")) await lab();
     if (want("engine")) await (await import("./engine")).benchEngine();
     if (want("fabric")) await (await import("./engine-fabric")).benchEngineFabric();
+    if (want("drain")) {
+        if (process.getuid?.() !== 0)
+            console.log("drain: skipped (needs root: network namespaces)");
+        else await (await import("./drain")).benchDrain();
+    }
     console.log(`done; load ${loadavg()}`);
 }
 

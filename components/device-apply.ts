@@ -16,6 +16,7 @@ import { remote, types } from "@pulumi/command";
 /** The command lines: the script is on stdin. */
 export const APPLY_COMMAND = "bash -s apply";
 export const DESTROY_COMMAND = "bash -s destroy";
+export const CONFIRM_COMMAND = "bash -s confirm";
 
 export interface DeviceApplyArgs {
     connection: types.input.remote.ConnectionArgs;
@@ -29,6 +30,8 @@ export interface DeviceApplyArgs {
     containsSecrets: boolean;
     /** Earlier names of this command, so a rename never replaces it on a live device. */
     aliases?: pulumi.Input<pulumi.Alias>[];
+    /** Resources this command waits for. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export function deviceApplyCommand(
@@ -51,7 +54,43 @@ export function deviceApplyCommand(
         {
             parent,
             aliases: args.aliases,
+            dependsOn: args.dependsOn,
             additionalSecretOutputs: args.containsSecrets ? ["stdout", "stderr"] : [],
         },
+    );
+}
+
+export interface DeviceConfirmArgs {
+    connection: types.input.remote.ConnectionArgs;
+    /** The confirm script (render/device.ts confirmScript): stdin. */
+    script: pulumi.Input<string>;
+    /** It belongs to a script that embeds secrets: keep it out of logs too. */
+    containsSecrets: boolean;
+    /** The apply it confirms. */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The confirm of a device's apply: its own SSH connection, opened after the apply succeeded, is
+ * the proof that the change left the device reachable (commit-confirm, docs/safe-apply.md). It
+ * runs again whenever the apply does (its script carries the sha256 of the applied frr.conf);
+ * deleting it does nothing on the device.
+ */
+export function deviceConfirmCommand(
+    name: string,
+    args: DeviceConfirmArgs,
+    parent: pulumi.Resource,
+): remote.Command {
+    return new remote.Command(
+        name,
+        {
+            connection: args.connection,
+            create: CONFIRM_COMMAND,
+            update: CONFIRM_COMMAND,
+            stdin: args.containsSecrets ? pulumi.secret(args.script) : args.script,
+            addPreviousOutputInEnv: false,
+            logging: args.containsSecrets ? "none" : "stdoutAndStderr",
+        },
+        { parent, dependsOn: args.dependsOn },
     );
 }

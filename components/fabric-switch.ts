@@ -1,13 +1,16 @@
-// What a Spine and a Leaf are: a component whose one child is the remote
+// What a Spine and a Leaf are: a component whose children are the remote
 // command applying the switch's rendered FRR configuration with the safe-apply
-// script. The plan decides every value; nothing here computes an address or ASN.
+// script (`<name>-config`), and the one confirming it over a second SSH
+// connection once it succeeded (`<name>-confirm`; without it the switch
+// restores its previous configuration itself: docs/safe-apply.md). The plan
+// decides every value; nothing here computes an address or ASN.
 
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { FabricPlan, PlannedDevice } from "../plan";
 import { peersPasswords, switchScripts } from "../render/device";
 import { SshSettings, deviceConnection } from "./connection";
-import { deviceApplyCommand } from "./device-apply";
+import { deviceApplyCommand, deviceConfirmCommand } from "./device-apply";
 
 export interface SwitchArgs {
     plan: FabricPlan;
@@ -16,6 +19,8 @@ export interface SwitchArgs {
     ssh: SshSettings;
     /** BGP passwords by switch name (secrets); a switch uses its own and its peers'. */
     bgpPasswords?: Record<string, pulumi.Input<string>>;
+    /** What the switch's commands wait for (dependsOn): the previous wave of the rollout (plan/waves.ts). */
+    after?: pulumi.Input<pulumi.Resource>[];
 }
 
 export abstract class FabricSwitch extends pulumi.ComponentResource {
@@ -27,6 +32,8 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
     public readonly loopback: pulumi.Output<string>;
     /** The remote command that applies the configuration: `<name>-config`. */
     public readonly config: remote.Command;
+    /** The remote command that confirms it: `<name>-confirm`. */
+    public readonly confirm: remote.Command;
 
     protected constructor(
         type: string,
@@ -38,11 +45,16 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
         this.device = pulumi.output(args.device.name);
         this.asn = pulumi.output(args.device.asn);
         this.loopback = pulumi.output(args.device.loopback);
-        this.config = this.applyConfig(name, args);
+        const { config, confirm } = this.applyConfig(name, args);
+        this.config = config;
+        this.confirm = confirm;
         this.registerOutputs({ device: this.device, asn: this.asn, loopback: this.loopback });
     }
 
-    private applyConfig(name: string, args: SwitchArgs): remote.Command {
+    private applyConfig(
+        name: string,
+        args: SwitchArgs,
+    ): { config: remote.Command; confirm: remote.Command } {
         const { plan, device } = args;
         const passwords = Object.entries(peersPasswords(device, args.bgpPasswords));
         const render = (pw: Record<string, string>) => {
@@ -64,16 +76,29 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
                       .all(Object.fromEntries(passwords))
                       .apply((pw) => render(pw as Record<string, string>)),
               );
-        return deviceApplyCommand(
+        const connection = deviceConnection(device, args.ssh, this);
+        const config = deviceApplyCommand(
             `${name}-config`,
             {
-                connection: deviceConnection(device, args.ssh, this),
+                connection,
                 // One script for create, update and delete (`bash -s apply|destroy`).
                 script: plain?.apply ?? secret!.apply((s) => s.apply),
                 containsSecrets: !plain,
                 aliases: [{ name: `${device.name}-config` }], // its name before `<fabric>-<device>-config`
+                dependsOn: args.after,
             },
             this,
         );
+        const confirm = deviceConfirmCommand(
+            `${name}-confirm`,
+            {
+                connection,
+                script: plain?.confirm ?? secret!.apply((s) => s.confirm),
+                containsSecrets: !plain,
+                dependsOn: [config],
+            },
+            this,
+        );
+        return { config, confirm };
     }
 }

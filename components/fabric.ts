@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FabricPlan, PlannedSession } from "../plan";
+import { FabricPlan, PlannedDevice, PlannedSession } from "../plan";
+import { applyWaves } from "../plan/waves";
 import { ClusterNetworking } from "./cluster-networking";
 import { SshSettings } from "./connection";
+import { FabricSwitch } from "./fabric-switch";
 import { K8sNode } from "./k8s-node";
 import { Leaf } from "./leaf";
 import { LoadBalancerPool } from "./load-balancer-pool";
@@ -66,17 +68,37 @@ export class Fabric extends pulumi.ComponentResource {
                 `the fabric config has ${upstream.problems.length} problem(s):\n  ${upstream.problems.join("\n  ")}`,
             );
 
-        for (const device of args.devices === false ? [] : plan.devices) {
-            if (!device.managed) continue;
-            const deviceArgs = { plan, device, ssh: args.ssh, bgpPasswords: args.bgpPasswords };
-            const [childName, opts] = [`${name}-${device.name}`, deviceChild(device.name)];
-            if (device.role === "spine")
-                this.spines[device.name] = new Spine(childName, deviceArgs, opts);
-            else if (device.role === "leaf")
-                this.leafs[device.name] = new Leaf(childName, deviceArgs, opts);
-            else if (device.role === "node")
-                this.nodes[device.name] = new K8sNode(childName, deviceArgs, opts);
+        const applied = args.devices === false ? [] : plan.devices.filter((d) => d.managed);
+        const deviceArgs = (device: PlannedDevice) => ({
+            plan,
+            device,
+            ssh: args.ssh,
+            bgpPasswords: args.bgpPasswords,
+        });
+        // The switches roll out in waves (plan/waves.ts): each wave's commands wait for the
+        // previous wave's switch components (and so for their commands), so a failed switch
+        // stops the rollout before the next wave is touched. Node setups are in no wave.
+        const byName = new Map(applied.map((d) => [d.name, d]));
+        let previous: FabricSwitch[] = [];
+        for (const wave of args.devices === false ? [] : applyWaves(plan)) {
+            previous = wave.map((n) => {
+                const device = byName.get(n)!;
+                const switchArgs = {
+                    ...deviceArgs(device),
+                    ...(previous.length ? { after: previous } : {}),
+                };
+                const [childName, opts] = [`${name}-${device.name}`, deviceChild(device.name)];
+                return device.role === "spine"
+                    ? (this.spines[device.name] = new Spine(childName, switchArgs, opts))
+                    : (this.leafs[device.name] = new Leaf(childName, switchArgs, opts));
+            });
         }
+        for (const device of applied.filter((d) => d.role === "node"))
+            this.nodes[device.name] = new K8sNode(
+                `${name}-${device.name}`,
+                deviceArgs(device),
+                deviceChild(device.name),
+            );
         for (const pool of plan.pools)
             this.pools[pool.name] = new LoadBalancerPool(
                 `${name}-pool-${pool.name}`,

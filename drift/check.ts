@@ -19,6 +19,7 @@ import { labInfo, labSshConfig } from "../lab";
 import { LabLocationOptions } from "../lab/env";
 import { RunResult, pool, run } from "../lab/exec";
 import { sshOptions } from "../lab/sshd";
+import { APPLY_EXIT } from "../render/exit-codes";
 import { CheckRun, DeviceDrift, SSH_FAILED, classify } from "./report";
 import {
     DriftDevice,
@@ -245,7 +246,12 @@ export async function restoreDevices(conn: Connector, names: string[]): Promise<
                 output: `not restored: ${PASSWORDS_UNKNOWN}`,
                 ms: 0,
             };
-        const r = await conn.exec(d, RUN_APPLY_SCRIPT, d.applyScript, timeoutMs);
+        let r = await conn.exec(d, RUN_APPLY_SCRIPT, d.applyScript, timeoutMs);
+        // What the apply kept is confirmed over a second connection, or the device undoes it.
+        if (r.code === APPLY_EXIT.OK || r.code === APPLY_EXIT.SESSIONS_DOWN) {
+            const c = await conn.exec(d, RUN_APPLY_SCRIPT, d.confirmScript!, 60_000);
+            r = c.code === 0 ? { ...r, stdout: r.stdout + c.stdout } : c;
+        }
         const output = (r.code === 0 ? r.stdout : `${r.stderr}\n${r.stdout}`).trim();
         return {
             device: d.name,

@@ -3,7 +3,13 @@
 // command run there. Pure: plan and config in, data and argv out.
 
 import { FabricConfig, FabricPlan, Platform } from "../plan";
-import { frrApplyScript, peersPasswords, renderDevice, switchScripts } from "../render/device";
+import {
+    confirmScript,
+    frrApplyScript,
+    peersPasswords,
+    renderDevice,
+    switchScripts,
+} from "../render/device";
 import { DEFAULTS } from "../plan/defaults";
 import { ROUTER_NAMESPACE } from "../render/kubernetes/common";
 import { driverFor } from "../render/platforms";
@@ -26,6 +32,8 @@ export interface DriftDevice {
      * script cannot be rendered here (a BGP password the stack keeps encrypted).
      */
     applyScript?: string;
+    /** What confirms applyScript's change, over a second connection (render/device.ts confirmScript). */
+    confirmScript?: string;
 }
 
 /** Which switches' BGP passwords the config holds in plain text (usable) and which only encrypted (`{ secure }`). */
@@ -89,7 +97,9 @@ export function driftDevices(
                 ...(d.mgmt.bastion ? { bastion: d.mgmt.bastion } : {}),
             },
             passwordsUnknown,
-            ...(applyScript ? { applyScript } : {}),
+            ...(applyScript
+                ? { applyScript, confirmScript: confirmScript(plan, d.name, frr) }
+                : {}),
         });
     }
     return out;

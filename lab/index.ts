@@ -45,7 +45,7 @@ import { SshConfigInfo, generateKeys, sshConfigInfo, sshRun, startSshd } from ".
 import { LabProcess, LabState, planPath, readLabPlan, readState, writeState } from "./state";
 import { DeviceStatus, collectStatus, waitAllEstablished } from "./status";
 import { DownReport, teardown } from "./teardown";
-import { PushOutcome, applyOverSsh, pushDevice } from "./apply";
+import { PushOutcome, applyOverSsh, pushInWaves } from "./apply";
 import { DaemonSetReport, routerDaemonSetRendered, runRouterDaemonSet } from "./daemonset";
 import { readHostKeys } from "./sshd";
 
@@ -449,8 +449,14 @@ export async function labSsh(
 }
 
 export interface LabApplyOptions extends LabLocationOptions {
-    /** Devices to push (default: every switch and node that has a rendered config), all at once. */
+    /** Devices to push (default: every switch and node that has a rendered config). */
     devices?: string[];
+    /**
+     * Roll the switches out in the waves of plan/waves.ts (lab/apply.ts pushInWaves): a failed
+     * wave stops the rollout, later waves are reported not attempted. Default: true when `devices`
+     * is not given; a hand-picked `devices` set is pushed all at once.
+     */
+    waves?: boolean;
     /** The plan to render from (default: the lab's own), e.g. the same fabric with a shorter apply.convergeTimeout. */
     plan?: FabricPlan;
     /** Change a device's rendered configs before they are pushed (fault tests, BGP passwords). */
@@ -474,21 +480,13 @@ export async function labApply(opts: LabApplyOptions = {}): Promise<PushOutcome[
         if (!d || !r.st.devices[n]) throw new Error(`no device '${n}' in the lab`);
         return d;
     });
-    const log = opts.log ?? (() => undefined);
-    return pool(devices, devices.length, async (d) => {
+    const config = (d: PlannedDevice) => {
         const c = configs.devices[d.name];
-        const out = await pushDevice(
-            r.loc,
-            plan,
-            d,
-            c && opts.transformConfig ? opts.transformConfig(d, c) : c,
-        );
-        log(
-            out.ok
-                ? `${d.name}: ${out.output.trim().split("\n").pop()}`
-                : (out.error ?? `${d.name}: failed`).split("\n")[0],
-        );
-        return out;
+        return c && opts.transformConfig ? opts.transformConfig(d, c) : c;
+    };
+    return pushInWaves(r.loc, plan, devices, config, {
+        waves: opts.waves ?? opts.devices === undefined,
+        log: opts.log,
     });
 }
 

@@ -43,6 +43,8 @@ export interface SwitchConfig {
     gateway?: string;
     /** `false`: someone else's switch; peered with, never configured. */
     managed?: boolean;
+    /** `true`: drained for maintenance (GRACEFUL_SHUTDOWN, RFC 8326; render/drain.ts). Default false. */
+    maintenance?: boolean;
     platform?: Platform;
     mgmt?: MgmtConfig;
     /** BGP password on this switch's fabric sessions (secret). */
@@ -60,6 +62,8 @@ export interface NodeConfig {
     /** calico-bgp mode: the node's address in its rack subnet. */
     address?: string;
     managed?: boolean;
+    /** `true`: drained for maintenance (GRACEFUL_SHUTDOWN, the exclude-from-external-load-balancers label). Default false. */
+    maintenance?: boolean;
     mgmt?: MgmtConfig;
     /** Uplinks bonded (LACP, 802.3ad) into one interface, optionally a VLAN on it (`bond0.1500`). */
     bond?: BondConfig;
@@ -176,6 +180,10 @@ export interface FabricConfig {
     apply?: {
         /** Seconds a device may take to bring its sessions up after a reload before it is rolled back. */
         convergeTimeout?: number;
+        /** Seconds within which a second SSH connection must confirm a reload, or the device rolls itself back. Default 300. */
+        confirmWindow?: number;
+        /** Rolling apply: spines per spine wave, racks per leaf wave (plan/waves.ts). Default 1. */
+        waveSize?: number;
         /**
          * `false`: this stack pushes nothing to switches or nodes, only the cluster
          * networking (the devices belong to another stack or team). Default true.

@@ -52,7 +52,10 @@ export const DEFAULTS = {
         keepalive: d<number>("bgp.keepalive"),
         holdtime: d<number>("bgp.holdtime"),
     },
-    apply: { convergeTimeout: d<number>("apply.convergeTimeout") },
+    apply: {
+        convergeTimeout: d<number>("apply.convergeTimeout"),
+        confirmWindow: d<number>("apply.confirmWindow"),
+    },
     /** Cumulus convention: a spine's port to leaf N is swpN, a leaf's port to spine M is swp(50+M) (N, M: ordinals, so a zero-based leaf0 is on swp1). */
     ports: { leafUplinkBase: 50 },
     /** calico-bgp: node addresses start at this offset in their rack subnet (leafs take the first ones). */

@@ -53,7 +53,11 @@ export function planFabric(config: FabricConfig): FabricPlan {
             ...(s.rackSubnets ? { rackSubnets: s.text["addressing.rackSubnets"] } : {}),
         },
         bgp: s.bgp,
-        apply: { convergeTimeout: s.convergeTimeout },
+        apply: {
+            convergeTimeout: s.convergeTimeout,
+            confirmWindow: s.confirmWindow,
+            waveSize: s.waveSize,
+        },
     };
     return { ...plan, prefixSets: planPrefixSets(plan) };
 }

@@ -168,6 +168,7 @@ function toDevice({ device: d, interfaces, neighbors }: Wired): PlannedDevice {
         asn: d.asn,
         loopback,
         managed: d.managed,
+        ...(d.maintenance ? { maintenance: true } : {}),
         platform: d.platform,
         ...(d.nodeRole ? { nodeRole: d.nodeRole } : {}),
         ...(d.mgmt ? { mgmt: stripUndefined(d.mgmt) } : {}),

@@ -165,6 +165,12 @@ const switchRows = (list: "spines" | "leafs", what: string): Setting[] => [
         doc: "`false`: someone else's switch, peered with, never configured.",
     },
     {
+        key: `${list}[].maintenance`,
+        type: "boolean",
+        default: false,
+        doc: "`true`: drained for maintenance: it tags what it announces and receives GRACEFUL_SHUTDOWN (RFC 8326), prepends its ASN towards peers that ignore it, and `pulumi up` waits until its neighbours route around it. Sessions stay up.",
+    },
+    {
         key: `${list}[].platform`,
         type: "enum",
         values: PLATFORM_VALUES,
@@ -318,6 +324,12 @@ export const SETTINGS: readonly Setting[] = [
         type: "boolean",
         default: true,
         doc: "`false`: its host setup is not pushed over SSH.",
+    },
+    {
+        key: "nodes[].maintenance",
+        type: "boolean",
+        default: false,
+        doc: "`true`: drained for maintenance: its router tags what it announces GRACEFUL_SHUTDOWN (RFC 8326), the Node gets the label `node.kubernetes.io/exclude-from-external-load-balancers` (MetalLB stops announcing from it), and `pulumi up` waits until its leafs route around it.",
     },
     ...mgmtRows("nodes"),
     {
@@ -513,6 +525,46 @@ export const SETTINGS: readonly Setting[] = [
         default: 3,
         doc: "Hold time, seconds (at least 3 × keepalive).",
     },
+    {
+        key: "bgp.maximumPrefixHeadroom",
+        type: "integer",
+        range: [0, 1000],
+        default: 50,
+        doc: "Session protection (plan/protections.ts): the `maximum-prefix` limit of each leaf's session with a node is what that node may announce — its loopback, its share of the pod blocks (pod blocks ÷ nodes, rounded up) and every address of every LoadBalancer pool — plus this many percent (Calico may give one node more than its share of blocks), and at least `bgp.maximumPrefixMinimum`. FRR counts every prefix received (`force`), also those the inbound policy refuses, so a node leaking a table trips its own session only.",
+    },
+    {
+        key: "bgp.maximumPrefixMinimum",
+        type: "integer",
+        range: [1, 4294967295],
+        default: 100,
+        doc: "The smallest `maximum-prefix` limit of a leaf's session with a node.",
+    },
+    {
+        key: "bgp.maximumPrefixRestart",
+        type: "integer",
+        range: [0, 65535],
+        default: 5,
+        doc: "Minutes after which a session shut down for exceeding `maximum-prefix` comes back by itself (`restart`); 0: it stays down (Idle (PfxCt)) until `clear bgp <neighbor>`.",
+    },
+    {
+        key: "bgp.gracefulRestart",
+        type: "boolean",
+        default: true,
+        doc: "Graceful restart (RFC 4724, `bgp graceful-restart`) on every switch and node router: when a peer's BGP process restarts, the other end keeps its routes, marked stale, for `bgp.gracefulRestartTime` instead of withdrawing them. FRR keeps them even when BFD reports the session down, so a node that hangs with its link up is routed to for up to that time; when the link itself fails, the routes' next hop goes and they are withdrawn at once. MetalLB's native speaker does not take it (its webhook refuses `enableGracefulRestart`), so BGPPeers carry none.",
+    },
+    {
+        key: "bgp.gracefulRestartTime",
+        type: "integer",
+        range: [1, 4095],
+        default: 120,
+        doc: "Graceful restart time, seconds (RFC 4724's 12-bit Restart Time; 120 is FRR's default): how long a peer keeps a restarting router's routes.",
+    },
+    {
+        key: "bgp.ttlSecurity",
+        type: "boolean",
+        default: true,
+        doc: "Single-hop TTL security (GTSM, RFC 5082, `ttl-security hops 1`) on the leaf ↔ node-router sessions of router-on-host, at both ends: a BGP packet that did not come from the directly attached peer (TTL below 254) is dropped. Not where the far end is Calico's BIRD or MetalLB's speaker, which do not send TTL 255.",
+    },
 
     { key: "apply", type: "object", doc: "How devices are applied." },
     {
@@ -521,6 +573,20 @@ export const SETTINGS: readonly Setting[] = [
         range: [1, 3600],
         default: 60,
         doc: "Seconds a device may take to bring its sessions up before it is rolled back.",
+    },
+    {
+        key: "apply.confirmWindow",
+        type: "integer",
+        range: [10, 3600],
+        default: 300,
+        doc: "Seconds after a reload within which a second SSH connection must confirm the change; otherwise the device itself restores its previous configuration (commit-confirm). At least 2 × convergeTimeout + 10: the apply's own waits fit inside it.",
+    },
+    {
+        key: "apply.waveSize",
+        type: "integer",
+        range: [1, 1000],
+        default: 1,
+        doc: "Rolling apply (plan/waves.ts): spines first, this many spines per wave but never all of them at once (at most spines − 1); then the leafs, this many racks per wave, one leaf of each of those racks per wave (a rack: the leafs its nodes are attached to; two leafs of one rack are never in one wave). Each wave starts only after the previous one applied and passed its checks; a failure stops the rollout.",
     },
     {
         key: "apply.devices",

@@ -50,8 +50,16 @@ export interface Settings {
         maximumPaths: number;
         keepalive: number;
         holdtime: number;
+        maximumPrefixHeadroom: number;
+        maximumPrefixMinimum: number;
+        maximumPrefixRestart: number;
+        gracefulRestart: boolean;
+        gracefulRestartTime: number;
+        ttlSecurity: boolean;
     };
     convergeTimeout: number;
+    confirmWindow: number;
+    waveSize: number;
     /** The config text of each range, for the plan and for messages. */
     text: Record<string, string>;
 }
@@ -148,6 +156,8 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         kubernetes: kubernetes.planned,
         bgp: resolveBgp(p, c),
         convergeTimeout: intSetting(p, c, "apply.convergeTimeout"),
+        confirmWindow: confirmWindow(p, c),
+        waveSize: intSetting(p, c, "apply.waveSize"),
         text,
     };
 }
@@ -286,6 +296,18 @@ function resolveRacks(
     return { rackSubnets, rackStart, rackPrefixLength };
 }
 
+/** The commit-confirm window must hold the apply's own waits (sessions, then a rollback's). */
+function confirmWindow(p: Problems, c: FabricConfig): number {
+    const window = intSetting(p, c, "apply.confirmWindow");
+    const timeout = intSetting(p, c, "apply.convergeTimeout");
+    if (window < 2 * timeout + 10)
+        p.add(
+            "apply.confirmWindow",
+            `${window} must be at least 2 × apply.convergeTimeout + 10 (${2 * timeout + 10}): the device would restore itself while the apply still waits for its sessions`,
+        );
+    return window;
+}
+
 function resolveBgp(p: Problems, c: FabricConfig): Settings["bgp"] {
     const keepalive = intSetting(p, c, "bgp.keepalive");
     const holdtime = intSetting(p, c, "bgp.holdtime");
@@ -298,6 +320,13 @@ function resolveBgp(p: Problems, c: FabricConfig): Settings["bgp"] {
         maximumPaths: intSetting(p, c, "bgp.maximumPaths"),
         keepalive,
         holdtime,
+        // Session protections (plan/protections.ts).
+        maximumPrefixHeadroom: intSetting(p, c, "bgp.maximumPrefixHeadroom"),
+        maximumPrefixMinimum: intSetting(p, c, "bgp.maximumPrefixMinimum"),
+        maximumPrefixRestart: intSetting(p, c, "bgp.maximumPrefixRestart"),
+        gracefulRestart: boolSetting(p, c, "bgp.gracefulRestart"),
+        gracefulRestartTime: intSetting(p, c, "bgp.gracefulRestartTime"),
+        ttlSecurity: boolSetting(p, c, "bgp.ttlSecurity"),
     };
 }
 

@@ -57,6 +57,8 @@ export interface PlannedDevice {
     /** Router-id and /32 loopback address (without prefix length). */
     loopback: string;
     managed: boolean;
+    /** Drained for maintenance (`maintenance: true`; render/drain.ts). Absent: in service. */
+    maintenance?: boolean;
     platform: Platform;
     /** control-plane or worker, nodes only. */
     nodeRole?: "control-plane" | "worker";
@@ -147,8 +149,16 @@ export interface FabricPlan {
         maximumPaths: number;
         keepalive: number;
         holdtime: number;
+        /** Session protections (plan/protections.ts); absent in plans made before them: the defaults. */
+        maximumPrefixHeadroom?: number;
+        maximumPrefixMinimum?: number;
+        maximumPrefixRestart?: number;
+        gracefulRestart?: boolean;
+        gracefulRestartTime?: number;
+        ttlSecurity?: boolean;
     };
-    apply: { convergeTimeout: number };
+    /** waveSize: spines per spine wave, racks per leaf wave of the rolling apply (plan/waves.ts). */
+    apply: { convergeTimeout: number; confirmWindow: number; waveSize: number };
     /** The fabric-wide prefix sets of the routing policy (plan/prefix-sets.ts): the same for every device. */
     prefixSets: PlannedPrefixSets;
 }

@@ -43,6 +43,8 @@ export interface ValidDevice {
     /** Whether the slot is a pinned `id` (messages name the field it came from). */
     pinnedId: boolean;
     managed: boolean;
+    /** `maintenance: true` (drained); false when absent. */
+    maintenance: boolean;
     platform: Platform;
     nodeRole?: "control-plane" | "worker";
     mgmt?: NonNullable<PlannedDevice["mgmt"]>;
@@ -126,6 +128,8 @@ function validDevice(
             : trailingNumber(d.name);
     const managed = role === "external" ? false : (d.managed ?? true);
     if (typeof managed !== "boolean") p.add(`${field}.managed`, "must be true or false");
+    const maintenance = role === "external" ? false : (d.maintenance ?? false);
+    if (typeof maintenance !== "boolean") p.add(`${field}.maintenance`, "must be true or false");
     const platform = d.platform ?? "frr";
     if (!PLATFORM_VALUES.includes(platform)) {
         p.add(
@@ -143,6 +147,7 @@ function validDevice(
         slot,
         pinnedId: d.id !== undefined,
         managed: managed === true,
+        maintenance: maintenance === true,
         platform,
         nodeRole: role === "node" ? (d.role ?? "worker") : undefined,
         mgmt: role === "external" ? undefined : checkMgmt(p, `${field}.mgmt`, d.mgmt, managed, c),

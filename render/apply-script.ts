@@ -26,17 +26,25 @@
 //     first; SONiC: FRR in the `bgp` container, CONFIG_DB's config mode and
 //     ASN checked first) is its driver's (render/platforms/<name>.ts) and its
 //     bash fragments' (render/scripts/<name>.sh);
-//  6. polls `show bgp vrf default summary json` (keys: interface names for
+//  6. arms a rollback on the device itself (commit-confirm), detached from the
+//     SSH session: unless the confirm script (renderConfirmScript), run over
+//     a second connection after the apply succeeded, confirms within
+//     apply.confirmWindow, the device restores the backup by itself; an apply
+//     while a change is pending waits for its outcome;
+//  7. polls `show bgp vrf default summary json` (keys: interface names for
 //     unnumbered peers, addresses for numbered ones) until every expected
-//     session is Established, for up to the plan's apply.convergeTimeout.
+//     session is Established, for up to the plan's apply.convergeTimeout,
+//     then runs the route checks (render/route-checks.ts) and the device's
+//     after-convergence check (a drain's wait, render/drain.ts).
 // The rule: a change never leaves a device worse than before.
-//   - a reload that fails, or a session that was Established before and is
-//     not at the timeout: the backup is restored (files and frr-reload.py of
+//   - a reload that fails, a session that was Established before and is
+//     not at the timeout, missing routes, or a failed after-convergence
+//     check: the backup is restored (files and frr-reload.py of
 //     the saved running config); exit 4 naming the device and the sessions
 //     that broke (exit 7 if even the restore failed: the device needs hands);
 //   - only sessions that were already down are still down: the new config is
-//     kept; exit 5 naming them and saying the config was kept;
-//   - all up: exit 0.
+//     kept for now; exit 5 naming them (unconfirmed, the timer restores it);
+//   - all up: exit 0, pending the confirm.
 //
 // ## Destroy (renderDeleteScript)
 // `pulumi destroy` hands a device back as bgp-fabric found it: the
@@ -67,6 +75,8 @@ import { FabricPlan, Platform } from "../plan";
 import { findDevice, neighborKey } from "./frr-common";
 import { heredoc, heredocBody } from "./heredoc";
 import { Driver, driverFor } from "./platforms";
+import { RouteChecks } from "./route-checks";
+import { applyWaves } from "../plan/waves";
 import { fill, scriptFile, scriptSection, scriptSections, withoutHeader } from "./script-source";
 
 export interface ExpectedSession {
@@ -81,6 +91,11 @@ export interface ExpectedSession {
      * reported as waiting); one that was Established and breaks still rolls back.
      */
     server?: boolean;
+    /**
+     * A session with a switch of a later wave of the rollout (plan/waves.ts): that switch is
+     * applied after this one, so like a server session it may wait when it was not up before.
+     */
+    later?: boolean;
 }
 
 export interface ApplyScriptOptions {
@@ -100,6 +115,28 @@ export interface ApplyScriptOptions {
      * still look Established right after the reload.
      */
     settleSeconds?: number;
+    /**
+     * Seconds after arming within which the confirm script (renderConfirmScript) must run over a
+     * new SSH connection, or the device restores its previous configuration itself
+     * (plan.apply.confirmWindow).
+     */
+    confirmWindowSeconds: number;
+    /** What the switch checks in its BGP table once its sessions are up (render/route-checks.ts); none: no check. */
+    routeChecks?: RouteChecks;
+    /**
+     * The body of the bash function `after_converge`, run once every required session is
+     * Established (after the route checks): it returns 0 to go on, non-zero (saying why on
+     * stderr) to roll the change back. The script's helpers are there (run_vtysh, say, $PYTHON,
+     * $TIMEOUT, $POLL_INTERVAL, $DEVICE).
+     */
+    afterConverge?: string;
+}
+
+export interface ConfirmScriptOptions {
+    device: string;
+    platform: Platform;
+    /** The rendered frr.conf of the apply this confirms. */
+    frr: string;
 }
 
 export interface DeleteScriptOptions {
@@ -120,15 +157,19 @@ export function expectedSessions(plan: FabricPlan, name: string): ExpectedSessio
     const out: ExpectedSession[] = [];
     const d = findDevice(plan, name);
     const isSwitch = d.role === "spine" || d.role === "leaf";
+    const waves = new Map(
+        isSwitch ? applyWaves(plan).flatMap((w, i) => w.map((x): [string, number] => [x, i])) : [],
+    );
+    const mine = waves.get(name);
     for (const n of d.neighbors) {
         const key = neighborKey(n);
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push(
-            isSwitch && n.kind === "server"
-                ? { key, peer: n.device, server: true }
-                : { key, peer: n.device },
-        );
+        const theirs = waves.get(n.device);
+        if (isSwitch && n.kind === "server") out.push({ key, peer: n.device, server: true });
+        else if (mine !== undefined && theirs !== undefined && theirs > mine)
+            out.push({ key, peer: n.device, later: true });
+        else out.push({ key, peer: n.device });
     }
     return out;
 }
@@ -201,13 +242,11 @@ function section(
     );
 }
 
-/** The Python program of established(), inlined between single quotes. */
-function establishedPy(): string {
-    const py = withoutHeader(scriptFile("established.py"));
+/** A Python program of render/scripts/ (established.py, routes.py), inlined between single quotes. */
+function inlinePy(file: string): string {
+    const py = withoutHeader(scriptFile(file));
     if (py.includes("'"))
-        throw new Error(
-            "render/scripts/established.py must hold no single quote (it is inlined in '…')",
-        );
+        throw new Error(`render/scripts/${file} must hold no single quote (it is inlined in '…')`);
     return `\n${py}`;
 }
 
@@ -224,24 +263,44 @@ export function renderApplyScript(opts: ApplyScriptOptions): string {
     }
     if (!Number.isInteger(opts.timeoutSeconds) || opts.timeoutSeconds < 1)
         throw new Error(`${opts.device}: timeoutSeconds must be a positive integer`);
+    if (!Number.isInteger(opts.confirmWindowSeconds) || opts.confirmWindowSeconds < 1)
+        throw new Error(`${opts.device}: confirmWindowSeconds must be a positive integer`);
     for (const s of opts.sessions)
         if (!/^[A-Za-z0-9_.:-]+$/.test(s.key))
             throw new Error(
                 `${opts.device}: session key '${s.key}' is not an interface or address`,
             );
     const destroyRun = section("destroy.sh", "run", driver);
+    const routes = opts.routeChecks ?? { from: [], loopbacks: "0.0.0.0/32", ranges: [] };
+    for (const x of [...routes.from, routes.loopbacks, ...routes.ranges])
+        if (!/^[A-Za-z0-9_.:/-]+$/.test(x))
+            throw new Error(`${opts.device}: route check '${x}' is not a session key or range`);
     const lines = [
         "#!/bin/bash",
         `# bgp-fabric apply: ${opts.device} (${opts.platform}). The protocol is documented in render/apply-script.ts.`,
         section("common.sh", "settings", driver, { DEVICE: opts.device }),
         `TIMEOUT="\${TIMEOUT:-${opts.timeoutSeconds}}"`,
         `SETTLE="\${SETTLE:-${opts.settleSeconds ?? 3}}"`,
+        `CONFIRM_WINDOW="\${CONFIRM_WINDOW:-${opts.confirmWindowSeconds}}"`,
+        'CONFIRM_DIR="$STATE_DIR/confirm"',
         ...(driver.scriptVariables?.(opts.frr) ?? []),
         "# Expected sessions: FRR's neighbor key, the peer, and `server` for a session with a node",
         "# (day one: it may wait for the node's router; see docs/safe-apply.md).",
         "EXPECTED=(",
-        ...opts.sessions.map((s) => `  "${s.key} ${s.peer}${s.server ? " server" : ""}"`),
+        ...opts.sessions.map(
+            (s) => `  "${s.key} ${s.peer}${s.server ? " server" : s.later ? " later" : ""}"`,
+        ),
         ")",
+        "# Route checks after the sessions (render/route-checks.ts): the fabric neighbours that must each",
+        "# send a loopback of their own, and the ranges whose prefixes may not lose paths.",
+        `ROUTE_FROM=(${routes.from.join(" ")})`,
+        `LOOPBACK_RANGE=${routes.loopbacks}`,
+        `ROUTE_RANGES=(${routes.ranges.join(" ")})`,
+        'ROUTE_SETTLE="${ROUTE_SETTLE:-6}"',
+        "# A check once every required session is up (e.g. a drain's wait): false rolls the change back.",
+        "after_converge() {",
+        ...(opts.afterConverge ? [opts.afterConverge.replace(/\n$/, "")] : ["  return 0"]),
+        "}",
         "",
         section("apply.sh", "mode", driver),
         "",
@@ -250,20 +309,48 @@ export function renderApplyScript(opts: ApplyScriptOptions): string {
         section("apply.sh", "prepare", driver),
         ...driver.files.map((f) => heredoc(`"$STAGE/${f.stage}"`, f.eof, texts[f.source]!)),
         "",
+        section("apply.sh", "confirm", driver, { PLATFORM_VARIABLES: platformVariables(driver) }),
+        "",
         section("apply.sh", "destroy-mode", driver, { DESTROY_RUN: `\n${destroyRun}` }),
         "",
-        section("apply.sh", "run", driver, { ESTABLISHED_PY: establishedPy() }),
+        section("apply.sh", "run", driver, {
+            ESTABLISHED_PY: inlinePy("established.py"),
+            ROUTES_PY: inlinePy("routes.py"),
+        }),
     ];
     return lines.join("\n") + "\n";
 }
 
+/** What confirms an apply: run over a new SSH connection after the apply succeeded (`bash -s`). */
+export function renderConfirmScript(opts: ConfirmScriptOptions): string {
+    checkName(opts.device);
+    const driver = driverFor(opts.platform);
+    return (
+        [
+            "#!/bin/bash",
+            `# bgp-fabric confirm: ${opts.device} (${opts.platform}). Confirms the pending apply of this frr.conf (docs/safe-apply.md).`,
+            section("common.sh", "settings", driver, { DEVICE: opts.device }),
+            `CONFIRM_SHA=${sha256(heredocBody(opts.frr))}`,
+            "",
+            section("common.sh", "helpers", driver),
+            "",
+            section("confirm.sh", "run", driver),
+        ].join("\n") + "\n"
+    );
+}
+
+/** The variables the platform's settings fragment sets: the confirm timer needs them to restore. */
+function platformVariables(driver: Driver): string {
+    const settings = fragments(driver).settings ?? "";
+    return [...settings.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]).join(" ");
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
 export function renderDeleteScript(opts: DeleteScriptOptions): string {
     checkName(opts.device);
     const driver = driverFor(opts.platform);
-    const applied =
-        opts.appliedFrr === undefined
-            ? ""
-            : createHash("sha256").update(heredocBody(opts.appliedFrr)).digest("hex");
+    const applied = opts.appliedFrr === undefined ? "" : sha256(heredocBody(opts.appliedFrr));
     return (
         [
             "#!/bin/bash",

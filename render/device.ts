@@ -10,6 +10,7 @@ import {
     ExpectedSession,
     expectedSessions,
     renderApplyScript,
+    renderConfirmScript,
     renderDeleteScript,
 } from "./apply-script";
 import { driverFor } from "./platforms";
@@ -18,6 +19,8 @@ import { renderNodeFrr } from "./frr-node";
 import { SwitchFrrOptions, renderSwitchFrr } from "./frr-switch";
 import { renderHostSetup } from "./host-setup";
 import { renderInterfaces } from "./interfaces";
+import { drainWait } from "./drain";
+import { routeChecks } from "./route-checks";
 
 export interface RenderedDevice {
     frr?: string;
@@ -57,6 +60,8 @@ export interface SwitchScripts {
     apply: string;
     /** delete of the device's remote Command (`pulumi destroy`). */
     destroy: string;
+    /** What confirms the apply, over a second SSH connection once the apply succeeded. */
+    confirm: string;
     sessions: ExpectedSession[];
 }
 
@@ -81,10 +86,14 @@ export function switchScripts(
         sessions,
         timeoutSeconds: plan.apply.convergeTimeout,
         settleSeconds: plan.bgp.holdtime,
+        confirmWindowSeconds: plan.apply.confirmWindow,
+        routeChecks: routeChecks(plan, name),
+        afterConverge: drainWait(plan, name),
     });
     return {
         apply,
         destroy: renderDeleteScript({ device: name, platform: d.platform, appliedFrr: r.frr }),
+        confirm: confirmScript(plan, name, r.frr!),
         sessions,
     };
 }
@@ -103,7 +112,20 @@ export function frrApplyScript(plan: FabricPlan, name: string, frr: string): str
         sessions: expectedSessions(plan, name),
         timeoutSeconds: plan.apply.convergeTimeout,
         settleSeconds: plan.bgp.holdtime,
+        confirmWindowSeconds: plan.apply.confirmWindow,
+        routeChecks: routeChecks(plan, name),
+        afterConverge: drainWait(plan, name),
     });
+}
+
+/**
+ * What confirms the apply of this frr.conf on a device (switchScripts' or frrApplyScript's), over
+ * a second SSH connection once the apply exited 0 or 5 (docs/safe-apply.md, commit-confirm).
+ */
+export function confirmScript(plan: FabricPlan, name: string, frr: string): string {
+    const d = findDevice(plan, name);
+    const platform = d.role === "spine" || d.role === "leaf" ? d.platform : "frr";
+    return renderConfirmScript({ device: name, platform, frr });
 }
 
 /** The passwords a switch's config carries: its own and its BGP peers'. */

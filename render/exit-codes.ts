@@ -33,6 +33,12 @@ export const APPLY_EXIT = {
     ROLLBACK_FAILED: 7,
     /** destroy could not put back the configuration found before bgp-fabric's first apply. */
     RESTORE_FAILED: 8,
+    /**
+     * confirm: the change is not confirmed. The device restored its previous configuration by itself
+     * (no confirmation within apply.confirmWindow), or another apply is pending, or the device runs
+     * another configuration.
+     */
+    NOT_CONFIRMED: 9,
 } as const;
 
 export type ApplyExitName = keyof typeof APPLY_EXIT;

@@ -75,6 +75,8 @@ export interface RouteMapEntry {
     action: "permit" | "deny";
     /** `match …` clauses (all must match). */
     match?: string[];
+    /** `set …` clauses of a permit entry (`as-path prepend …`). */
+    set?: string[];
     /** A `!` comment line above the entry. */
     why?: string;
 }
@@ -86,6 +88,7 @@ export function routeMap(name: string, entries: RouteMapEntry[]): string[] {
         if (e.why) out.push(`! ${e.why}`);
         out.push(`route-map ${name} ${e.action} ${(i + 1) * 10}`);
         for (const m of e.match ?? []) out.push(` match ${m}`);
+        for (const s of e.set ?? []) out.push(` set ${s}`);
         out.push("exit");
     });
     return out;

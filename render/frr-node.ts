@@ -36,6 +36,9 @@ import {
     routeMap,
     vipRanges,
 } from "./frr-common";
+import { gracefulShutdownLines } from "./drain";
+import { serverTtlSecurity } from "../plan/protections";
+import { gracefulRestartLines, ttlSecurityLine } from "./protections";
 
 /** The node's frr.conf, or undefined in calico-bgp mode (no router on the node). */
 export function renderNodeFrr(plan: FabricPlan, name: string): string | undefined {
@@ -150,10 +153,14 @@ export function renderNodeFrr(plan: FabricPlan, name: string): string | undefine
     const bgp = block([
         `router bgp ${d.asn}`,
         ` bgp router-id ${d.loopback}`,
+        ...gracefulShutdownLines(d),
         " bgp bestpath as-path multipath-relax",
+        ...gracefulRestartLines(plan),
         // MetalLB announces its session address, 127.0.0.1, as the next hop.
         " bgp allow-martian-nexthop",
         ...fabric.bgp,
+        // GTSM (RFC 5082) towards the leafs, as the leafs do towards us (plan/protections.ts).
+        ...(serverTtlSecurity(plan) && uplinks.length ? [ttlSecurityLine("fabric")] : []),
         " neighbor metallb peer-group",
         ` neighbor metallb remote-as ${speaker}`,
         // The speaker connects from 127.0.0.1, which is not on a link shared with the peer.

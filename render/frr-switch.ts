@@ -39,6 +39,9 @@ import {
     routeMap,
     vipRanges,
 } from "./frr-common";
+import { gracefulShutdownLines, isDrained, serversIgnoreGshut, withDrainPrepend } from "./drain";
+import { nodeMaximumPrefix, serverTtlSecurity } from "../plan/protections";
+import { gracefulRestartLines, maximumPrefixLine, ttlSecurityLine } from "./protections";
 
 /** The bridge of a calico-bgp leaf's server ports; it holds the leaf's address in the rack subnet. */
 export const RACK_BRIDGE = "br-rack";
@@ -134,7 +137,7 @@ function peerGroups(plan: FabricPlan, d: PlannedDevice, opts: SwitchFrrOptions):
         list.push({
             name: "servers",
             members: servers,
-            routeMapOut: "FABRIC",
+            routeMapOut: serversOutMap(plan, d),
             // calico-bgp: every node announces the same kinds of routes; router-on-host: each its own loopback too.
             routeMapIn: calico ? "SERVERS-IN" : undefined,
             memberRouteMapIn: calico ? undefined : (n) => `FROM-${n.device}`,
@@ -211,6 +214,8 @@ function policyLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
     ];
     if (externalPaths.length) fabric.push({ action: "permit", match: ["as-path EXTERNAL"] });
     if (g.fabric.length || g.servers.length) out.push(...block(routeMap("FABRIC", fabric)));
+    if (g.servers.length && serversOutMap(plan, d) !== "FABRIC")
+        out.push(...block(routeMap(serversOutMap(plan, d), withDrainPrepend(d, fabric))));
     if (g.servers.length && calico) {
         out.push(
             ...block(
@@ -243,9 +248,12 @@ function policyLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
         );
         out.push(
             ...block(
-                routeMap("EXTERNAL-OUT", [
-                    { action: "permit", match: ["ip address prefix-list FABRIC"] },
-                ]),
+                routeMap(
+                    "EXTERNAL-OUT",
+                    withDrainPrepend(d, [
+                        { action: "permit", match: ["ip address prefix-list FABRIC"] },
+                    ]),
+                ),
             ),
         );
     }
@@ -256,16 +264,57 @@ function bgpLines(plan: FabricPlan, d: PlannedDevice, g: Groups): string[] {
     const bgp = [
         `router bgp ${d.asn}`,
         ` bgp router-id ${d.loopback}`,
+        ...gracefulShutdownLines(d),
         " bgp bestpath as-path multipath-relax",
+        ...gracefulRestartLines(plan),
     ];
     const af = [" address-family ipv4 unicast", "  redistribute connected route-map ORIGINATE"];
     for (const group of g.list) {
         const lines = peerGroupLines(group);
         bgp.push(...lines.bgp);
         af.push(...lines.af);
+        if (group.name === "servers") {
+            const p = serverProtectionLines(plan, group.members);
+            bgp.push(...p.bgp);
+            af.push(...p.af);
+        }
     }
     af.push(`  maximum-paths ${plan.bgp.maximumPaths}`, " exit-address-family");
     return block([...bgp, " !", ...af, "exit"]);
+}
+
+/**
+ * Session protections of the server sessions (plan/protections.ts): TTL
+ * security on the group where the nodes run FRR, and each node's own
+ * maximum-prefix. `force` counts the prefixes the inbound policy refuses too,
+ * which FRR 8.4 only sees with `soft-reconfiguration inbound` (found on the
+ * lab: without it a node's flood of refused /32s never trips the limit).
+ */
+function serverProtectionLines(
+    plan: FabricPlan,
+    servers: PlannedNeighbor[],
+): { bgp: string[]; af: string[] } {
+    return {
+        bgp: serverTtlSecurity(plan) ? [ttlSecurityLine("servers")] : [],
+        af: [
+            "  neighbor servers soft-reconfiguration inbound",
+            ...servers.map((n) =>
+                maximumPrefixLine(
+                    neighborKey(n),
+                    nodeMaximumPrefix(plan, findDevice(plan, n.device)),
+                ),
+            ),
+        ],
+    };
+}
+
+/**
+ * The outbound route-map of the server sessions: FABRIC, or on a drained leaf
+ * whose servers are speakers that may ignore GRACEFUL_SHUTDOWN (calico-bgp,
+ * metallb-bgp) SERVERS-OUT, FABRIC with the drain's AS-path prepend.
+ */
+function serversOutMap(plan: FabricPlan, d: PlannedDevice): string {
+    return isDrained(d) && serversIgnoreGshut(plan) ? "SERVERS-OUT" : "FABRIC";
 }
 
 /**

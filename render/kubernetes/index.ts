@@ -3,7 +3,8 @@
 //
 //   calico.yaml   Installation, BGPConfiguration (not in metallb-bgp); calico-bgp: Node ASN patches, BGPPeers
 //   metallb.yaml  IPAddressPools; router-on-host, metallb-bgp: BGPPeers, BGPAdvertisement (namespace metallb-system,
-//                 which MetalLB's own install manifest creates)
+//                 which MetalLB's own install manifest creates); drained nodes (maintenance: true): a
+//                 labels-only Node patch, node.kubernetes.io/exclude-from-external-load-balancers
 //   router.yaml   router-on-host only: Namespace, ConfigMap(s) (one frr.conf per node), DaemonSet
 //
 // Within a file, objects are in apply order: namespaces first, then objects

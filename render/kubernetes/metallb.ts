@@ -26,6 +26,7 @@
 import { FabricPlan, PlannedPool } from "../../plan";
 import { formatAddress, parseAddress, parseCidr } from "../../plan/ipv4";
 import { KubeObject, METALLB_NAMESPACE, kubeNodes, labels, metadata } from "./common";
+import { drainedNodeLabels } from "../drain";
 
 export const LOAD_BALANCER_IPS_ANNOTATION = "metallb.io/loadBalancerIPs";
 export const ADDRESS_POOL_ANNOTATION = "metallb.io/address-pool";
@@ -222,6 +223,8 @@ export function renderMetallb(plan: FabricPlan): KubeObject[] {
                     pools.map((p) => p.metadata.name),
                 ),
             );
+        // Drained nodes (maintenance: true): the label MetalLB's speaker honours, a labels-only patch.
+        objects.push(...drainedNodeLabels(plan));
     }
     return objects;
 }

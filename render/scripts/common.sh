@@ -48,6 +48,8 @@ install_file() {
   mv -f "$dst.bgp-fabric.tmp" "$dst"
 }
 frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
+# End the confirm timer of render/scripts/apply.sh, if that PID still is one.
+stop_timer() { grep -qa bgp-fabric-confirm-timer "/proc/$1/cmdline" 2>/dev/null && kill "$1" 2>/dev/null; return 0; }
 
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail "$EXIT_PRECONDITION" "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail "$EXIT_PRECONDITION" "cannot open the lock file $LOCK_FILE"

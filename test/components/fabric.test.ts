@@ -1,7 +1,9 @@
 import assert from "assert";
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Fabric, deviceConnection } from "../../components";
 import { FabricConfig, planFabric } from "../../plan";
+import { renderDevice } from "../../render/device";
 import { devConfig } from "../support/fixtures";
 import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
 
@@ -28,7 +30,7 @@ function scripts(): Map<string, string> {
 describe("components under mocks: the dev stack", function () {
     this.timeout(30000);
 
-    it("registers exactly one config command per managed device, parented to its component", async () => {
+    it("registers exactly one config command per managed device (a switch's also its confirm), parented to its component", async () => {
         const fabric = await build(devConfig());
         const plan = planFabric(devConfig());
         const managed = plan.devices.filter((d) => d.managed && d.role !== "external");
@@ -37,7 +39,13 @@ describe("components under mocks: the dev stack", function () {
                 .ofType(COMMAND)
                 .map((r) => r.name)
                 .sort(),
-            managed.map((d) => `dev-${d.name}-${d.role === "node" ? "setup" : "config"}`).sort(),
+            managed
+                .flatMap((d) =>
+                    d.role === "node"
+                        ? [`dev-${d.name}-setup`]
+                        : [`dev-${d.name}-config`, `dev-${d.name}-confirm`],
+                )
+                .sort(),
         );
         // A URN's type part names the parent's type: command → component → Fabric.
         assert.match(
@@ -181,9 +189,23 @@ describe("components under mocks: the dev stack", function () {
         assert.deepStrictEqual(await valueOf(fabric.bgpSessions), plan.sessions);
     });
 
+    it("confirms each switch's apply with `bash -s confirm` and the sha256 of the frr.conf the apply carries", async () => {
+        await build(devConfig());
+        const plan = planFabric(devConfig());
+        const conf = (n: string) => mocks.ofType(COMMAND).find((r) => r.name === n)!.inputs;
+        for (const d of plan.devices.filter((x) => x.role === "spine" || x.role === "leaf")) {
+            const confirm = conf(`dev-${d.name}-confirm`);
+            assert.strictEqual(confirm.create, "bash -s confirm");
+            const frr = renderDevice(plan, d.name).frr!;
+            const sha = createHash("sha256").update(frr).digest("hex");
+            assert.match(confirm.stdin, new RegExp(`^CONFIRM_SHA=${sha}$`, "m"), d.name);
+            assert.ok(conf(`dev-${d.name}-config`).stdin.includes(frr), d.name);
+        }
+    });
+
     it("previews with unknown provider outputs", async () => {
         const fabric = await build(devConfig(), true);
-        assert.strictEqual(mocks.ofType(COMMAND).length, 14);
+        assert.strictEqual(mocks.ofType(COMMAND).length, 20, "8 setups, 6 configs, 6 confirms");
         assert.strictEqual((await valueOf(fabric.asns)).leaf3, 65103);
         // The engine's own outputs are unknown in a preview; the plan's are not.
         assert.strictEqual(
@@ -209,7 +231,7 @@ describe("components under mocks: the dev stack", function () {
         );
         assert.ok(changed.includes("dev-leaf2-config"), `changed: ${changed}`);
         for (const name of changed) {
-            const device = name.replace(/^dev-/, "").replace(/-(config|setup)$/, "");
+            const device = name.replace(/^dev-/, "").replace(/-(config|confirm|setup)$/, "");
             assert.ok(
                 device === "leaf2" || peers.has(device),
                 `${name} changed but is not leaf2 or one of its peers (${changed})`,

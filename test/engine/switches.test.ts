@@ -109,7 +109,11 @@ describe("engine: the switch half against the lab (pulumi up from the management
         base = {
             config: path.join(ROOT, "Pulumi.dev.yaml"),
             work,
-            set: { ...sc.set, "fabric:apply.convergeTimeout": CONVERGE },
+            set: {
+                ...sc.set,
+                "fabric:apply.convergeTimeout": CONVERGE,
+                "fabric:apply.confirmWindow": 2 * CONVERGE + 10,
+            },
             secretFiles: sc.secretFiles,
         };
     });
@@ -132,7 +136,14 @@ describe("engine: the switch half against the lab (pulumi up from the management
             `      up from empty: ${r.report!.seconds} s, ${JSON.stringify(r.report!.summary)}`,
         );
         for (const s of SWITCHES)
-            assert.ok(changed(r).includes(`create dev-${s}-config`), `${s}: ${changed(r)}`);
+            for (const step of [`create dev-${s}-config`, `create dev-${s}-confirm`])
+                assert.ok(changed(r).includes(step), `${s}: ${changed(r)}`);
+        // Day one in waves: spine1 goes first, its leafs are applied after it.
+        assert.match(
+            r.report!.stdout,
+            /spine1: applied; 1 of 5 BGP sessions Established, 4 waiting for switches of a later wave \(not a failure\): swp1 \(leaf1\), swp2 \(leaf2\), swp3 \(leaf3\), swp4 \(leaf4\)/,
+        );
+        assert.match(r.report!.stdout, /spine1: confirmed over a new SSH connection/);
         // Day one on a leaf: the fabric is up, the nodes' sessions wait for their routers.
         assert.match(
             r.report!.stdout,
@@ -202,8 +213,11 @@ describe("engine: the switch half against the lab (pulumi up from the management
         assert.ok(r.report?.ok, r.report?.error);
         show("one-leaf preview --diff", r.report!.stdout);
         console.log(`      one-leaf preview: ${r.report!.seconds} s`);
-        const switchSteps = changed(r).filter((s) => /-config$/.test(s));
-        assert.deepStrictEqual(switchSteps, ["update dev-leaf2-config"]);
+        const switchSteps = changed(r).filter((s) => /-(config|confirm)$/.test(s));
+        assert.deepStrictEqual(switchSteps, [
+            "update dev-leaf2-config",
+            "update dev-leaf2-confirm",
+        ]);
         const out = r.report!.stdout;
         assert.strictEqual(
             out
@@ -224,7 +238,7 @@ describe("engine: the switch half against the lab (pulumi up from the management
         assert.doesNotMatch(out, /bash -s apply/, "the command lines did not change");
     });
 
-    it("FRR rejects leaf1's config: up fails naming leaf1 with FRR's text first, the other switches apply; fixed, the re-run applies leaf1 alone", async () => {
+    it("FRR rejects leaf1's config: up fails naming leaf1 with FRR's text first, the earlier waves apply, the later waves are untouched; fixed, the re-run applies the rest", async () => {
         // leaf1's sessions get a vtysh whose dry run sees one line FRR's parser refuses (the real parser, the real message).
         const loc = labLocation(LOC);
         const wrapper = path.join(LOC.dir, "dev", "leaf1", "reject-vtysh");
@@ -235,6 +249,11 @@ describe("engine: the switch half against the lab (pulumi up from the management
         );
         await restartSshd(loc, "leaf1", [`SetEnv VTYSH=${wrapper}`]);
         const before = await running("leaf1");
+        const later = {
+            leaf2: await running("leaf2"),
+            leaf3: await running("leaf3"),
+            leaf4: await running("leaf4"),
+        };
         let r;
         try {
             r = await engine("up", { set: { "fabric:bgp.maximumPaths": 32 } });
@@ -255,19 +274,27 @@ describe("engine: the switch half against the lab (pulumi up from the management
             "the script is not in the error",
         );
         assert.strictEqual(await running("leaf1"), before, "leaf1 unchanged");
-        for (const s of SWITCHES.filter((x) => x !== "leaf1"))
+        // Waves (apply.waveSize 1): spine1, spine2, leaf1, leaf2, leaf3, leaf4 (plan/waves.ts).
+        for (const s of ["spine1", "spine2"])
             assert.match(await running(s), /^ {2}maximum-paths 32$/m, s);
+        for (const [s, text] of Object.entries(later))
+            assert.strictEqual(await running(s), text, `${s} (a later wave) was not touched`);
 
         const again = await engine("up", { set: { "fabric:bgp.maximumPaths": 32 } });
         assert.ok(again.report?.ok, again.report?.error);
         assert.deepStrictEqual(
             changed(again).filter((s) => /-config$/.test(s)),
-            ["update dev-leaf1-config"],
+            [
+                "update dev-leaf1-config",
+                "update dev-leaf2-config",
+                "update dev-leaf3-config",
+                "update dev-leaf4-config",
+            ],
         );
-        assert.match(await running("leaf1"), /^ {2}maximum-paths 32$/m);
+        for (const s of SWITCHES) assert.match(await running(s), /^ {2}maximum-paths 32$/m, s);
     });
 
-    it("an unreachable leaf fails alone; after recovery the re-run updates it alone", async () => {
+    it("an unreachable leaf fails alone and stops the rollout before the next wave; after recovery the re-run updates it and the later wave", async () => {
         const loc = labLocation(LOC);
         const st = readState(loc)!;
         const sshd = st.processes.find(
@@ -276,6 +303,7 @@ describe("engine: the switch half against the lab (pulumi up from the management
         process.kill(sshd.pid, "SIGTERM");
         for (let i = 0; i < 100 && procStart(sshd.pid) === sshd.start; i++) await sleep(50);
         const set = { "fabric:bgp.maximumPaths": 16 };
+        const later = { leaf4: await running("leaf4") };
         let r;
         try {
             r = await engine("up", { set });
@@ -293,15 +321,17 @@ describe("engine: the switch half against the lab (pulumi up from the management
             ["dev-leaf3-config"],
             "only leaf3 failed",
         );
-        for (const s of SWITCHES.filter((x) => x !== "leaf3"))
+        for (const s of ["spine1", "spine2", "leaf1", "leaf2"])
             assert.match(await running(s), /^ {2}maximum-paths 16$/m, s);
+        for (const [s, text] of Object.entries(later))
+            assert.strictEqual(await running(s), text, `${s} (a later wave) was not touched`);
         const again = await engine("up", { set });
         assert.ok(again.report?.ok, again.report?.error);
         assert.deepStrictEqual(
             changed(again).filter((s) => /-config$/.test(s)),
-            ["update dev-leaf3-config"],
+            ["update dev-leaf3-config", "update dev-leaf4-config"],
         );
-        assert.match(await running("leaf3"), /^ {2}maximum-paths 16$/m);
+        for (const s of SWITCHES) assert.match(await running(s), /^ {2}maximum-paths 16$/m, s);
     });
 
     it("an up killed mid-apply (the engine's process group, SIGKILL), then a re-run, converges", async () => {

@@ -46,6 +46,8 @@ import { isRoot, requireCapability } from "../support/skip";
 
 const LOC = processLocation("bf");
 const FAULT_TIMEOUT = 10;
+/** The shortest commit-confirm window the plan allows with FAULT_TIMEOUT. */
+const CONFIRM_WINDOW = 2 * FAULT_TIMEOUT + 10;
 const BGP_PASSWORD = "Fault-e-lab-7d41";
 const TOOLS = [
     "/usr/lib/frr/zebra",
@@ -104,7 +106,14 @@ describe("faults on the safe-apply path (dev lab, configs pushed over SSH)", fun
         requireCapability(this, isRoot && haveTools, WHY);
         await sweepStale("bf");
         up = await labUp({ ...LOC, stack: "dev", apply: true, replace: true, wait: 90_000 });
-        plan = { ...up.plan, apply: { convergeTimeout: FAULT_TIMEOUT } };
+        plan = {
+            ...up.plan,
+            apply: {
+                ...up.plan.apply,
+                convergeTimeout: FAULT_TIMEOUT,
+                confirmWindow: CONFIRM_WINDOW,
+            },
+        };
         switches = plan.devices
             .filter((d) => d.role === "spine" || d.role === "leaf")
             .map((d) => d.name);
@@ -282,10 +291,32 @@ describe("faults on the safe-apply path (dev lab, configs pushed over SSH)", fun
             );
         }
 
+        // Commit-confirm: the killed script confirmed nothing, so leaf1's own timer restores the
+        // config from before the push within the window (docs/safe-apply.md).
+        const t0 = Date.now();
+        let result = "";
+        while (
+            Date.now() - t0 < (CONFIRM_WINDOW + 20) * 1000 &&
+            !result.startsWith("rolled-back")
+        ) {
+            await sleep(500);
+            result = (
+                await labExec("leaf1", ["cat", "/var/lib/bgp-fabric/confirm/result"], LOC)
+            ).stdout.trim();
+        }
+        console.log(`      leaf1's confirm timer after the kill: ${result}`);
+        assert.match(result, /^rolled-back /);
+        assert.doesNotMatch(await running("leaf1"), /neighbor swp61 interface/, "restored");
+
         // The next push: every switch gets its intended config (also removing c's markers).
         const next = byDevice(await push(switches));
         for (const s of switches) assert.ok(next[s].ok, `${s}: ${next[s].error}`);
-        assert.match(next.leaf1.output, /^leaf1: applied; all 5 BGP sessions Established$/m);
+        // leaf1 runs what it ran before the push again (its timer restored it): unchanged, or
+        // re-applied where that was not yet the intended config.
+        assert.match(
+            next.leaf1.output,
+            /^leaf1: (applied|unchanged: the running configuration already is the intended one); all 5 BGP sessions Established$/m,
+        );
         await waitEstablished(60_000, { ...LOC, speakers: false });
         const status = await labStatus(LOC);
         assert.deepStrictEqual(missingSessions(status), []);

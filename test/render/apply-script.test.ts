@@ -11,13 +11,24 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { planFabric } from "../../plan";
-import { expectedSessions, renderApplyScript, renderDeleteScript } from "../../render/apply-script";
+import {
+    expectedSessions,
+    renderApplyScript,
+    renderConfirmScript,
+    renderDeleteScript,
+} from "../../render/apply-script";
 import { switchScripts } from "../../render/device";
 import { renderSwitchFrr } from "../../render/frr-switch";
 import { devConfig, exampleConfig } from "../support/fixtures";
 import { canUnshare, frrSandbox, haveVtysh } from "../support/frr";
 import { requireCapability } from "../support/skip";
-import { Device, bgpJson as bgpJson2, runScript, scratchDevice } from "../support/apply-device";
+import {
+    Device,
+    bgpJson as bgpJson2,
+    removeDevice,
+    runScript,
+    scratchDevice,
+} from "../support/apply-device";
 import { APPLY_EXIT } from "../../render/exit-codes";
 
 const plan = planFabric(devConfig());
@@ -35,6 +46,7 @@ const device = (files: Record<string, string> = {}): Device => scratchDevice(OLD
 const run = (script: string, dev: Device, extraEnv: Record<string, string> = {}) =>
     runScript(script, dev, extraEnv);
 
+const confirmScript = (frr = NEW) => renderConfirmScript({ device: "leaf1", platform: "frr", frr });
 const applyScript = (frr = NEW, platform: "frr" | "cumulus" = "frr") =>
     renderApplyScript({
         device: "leaf1",
@@ -42,6 +54,7 @@ const applyScript = (frr = NEW, platform: "frr" | "cumulus" = "frr") =>
         frr,
         sessions: SESSIONS,
         timeoutSeconds: 60,
+        confirmWindowSeconds: 120,
         interfaces: platform === "cumulus" ? "auto lo\n" : undefined,
     });
 
@@ -52,7 +65,7 @@ describe("render: apply script (safe apply)", () => {
         made.push(d);
         return d;
     };
-    after(() => made.forEach((d) => fs.rmSync(d.dir, { recursive: true, force: true })));
+    after(() => made.forEach(removeDevice));
 
     it("carries the rendered frr.conf verbatim in a quoted heredoc, and the expected sessions", () => {
         const s = applyScript();
@@ -307,6 +320,7 @@ describe("render: apply script (safe apply)", () => {
         const a = runArg(applyScript(), "apply");
         assert.strictEqual(a.status, 0, a.stderr);
         assert.strictEqual(fs.readFileSync(dev.conf, "utf8"), NEW);
+        assert.strictEqual(runArg(confirmScript(), "").status, 0, "confirmed");
         // The delete of a resource whose config is no longer the installed one (a replacement) leaves it.
         const stale = runArg(
             applyScript(NEW.replace("maximum-paths 64", "maximum-paths 32")),
@@ -431,6 +445,7 @@ describe("render: apply script (safe apply)", () => {
                 files: {
                     "etc/frr.conf": before,
                     "apply.sh": applyScript(),
+                    "confirm.sh": confirmScript(),
                     "bad.sh": applyScript(bad),
                     "refused.sh": applyScript(refused),
                     "destroy.sh": renderDeleteScript({ device: "leaf1", platform: "frr" }),
@@ -438,6 +453,7 @@ describe("render: apply script (safe apply)", () => {
                 script: [
                     env,
                     "bash apply.sh > apply.out 2> apply.err; echo $? > apply.status",
+                    "bash confirm.sh > confirm.out 2>&1; echo $? > confirm.status",
                     "vtysh -c 'show running-config' > running-1.conf",
                     "bash bad.sh > bad.out 2> bad.err; echo $? > bad.status",
                     "vtysh -c 'show running-config' > running-2.conf",
@@ -453,6 +469,8 @@ describe("render: apply script (safe apply)", () => {
                 String(APPLY_EXIT.SESSIONS_DOWN),
                 r.read("apply.err") + r.read("apply.out"),
             );
+            assert.strictEqual(r.read("confirm.status").trim(), "0", r.read("confirm.out"));
+            assert.match(r.read("confirm.out"), /^leaf1: confirmed over a new SSH connection/m);
             // Day one: the nodes' sessions are not what fails; the spines' are.
             assert.match(
                 r.read("apply.err"),

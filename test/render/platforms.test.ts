@@ -16,7 +16,14 @@ import { renderDevice, switchScripts } from "../../render/device";
 import { APPLY_EXIT } from "../../render/exit-codes";
 import { DRIVERS, driverFor } from "../../render/platforms";
 import { fill, scriptSections, scriptsDir } from "../../render/script-source";
-import { Device, bgpJson, runScript, scratchDevice } from "../support/apply-device";
+import {
+    Device,
+    bgpJson,
+    ownLoopbacks,
+    removeDevice,
+    runScript,
+    scratchDevice,
+} from "../support/apply-device";
 import { assertGolden } from "../support/golden";
 import { requireCapability } from "../support/skip";
 
@@ -216,7 +223,7 @@ describe("render: platform fragments against stand-ins", () => {
     const frr = (p: Platform) => renderDevice(plan(p), "leaf1").frr!;
     const keys = (p: Platform) => switchScripts(plan(p), "leaf1")!.sessions.map((s) => s.key);
     const made: Device[] = [];
-    after(() => made.forEach((d) => fs.rmSync(d.dir, { recursive: true, force: true })));
+    after(() => made.forEach(removeDevice));
 
     // ifupdown2: `ifup --syntax-check` refuses BAD IFACE, ifquery lists the `auto` names, ifreload
     // logs.
@@ -250,6 +257,7 @@ describe("render: platform fragments against stand-ins", () => {
                 interfaces: ifaces,
                 sessions: switchScripts(plan(p), "leaf1")!.sessions,
                 timeoutSeconds: 60,
+                confirmWindowSeconds: 120,
             });
 
         const rejected = cumulusDevice();
@@ -302,7 +310,12 @@ describe("render: platform fragments against stand-ins", () => {
         const sonicDevice = (mode: string, asn: string) => {
             const d = scratchDevice(
                 OLD,
-                { mode, asn, "bgp.json": bgpJson(keys(p), keys(p)) },
+                {
+                    mode,
+                    asn,
+                    "bgp.json": bgpJson(keys(p), keys(p)),
+                    "routes.json": ownLoopbacks(keys(p), plan(p).addressing.loopbacks),
+                },
                 { "sonic-db-cli": db },
             );
             // The host's directory and the container's view of it: one directory under two names.

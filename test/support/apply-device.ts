@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { renderConfirmScript } from "../../render/apply-script";
 
 // vtysh stand-in: the dry run refuses a line containing BAD LINE the way FRR
 // words it; `show` commands answer from files the test controls.
@@ -20,12 +21,14 @@ fi
 case "$2" in
   "show running-config") printf 'Building configuration...\n\nCurrent configuration:\n'; cat "$STUB/running.conf" ;;
   "show bgp vrf default summary json") cat "$STUB/bgp.json" 2>/dev/null || echo '{}' ;;
+  "show bgp vrf default ipv4 unicast json") cat "$STUB/routes.json" 2>/dev/null || echo '{}' ;;
   *) echo "stub: unexpected vtysh $*" >&2; exit 1 ;;
 esac
 `;
 
 // frr-reload.py stand-in: call N loads the file as the running config, then
-// the sessions become $STUB/bgp-after-N.json; $STUB/fail-N makes call N fail.
+// the sessions become $STUB/bgp-after-N.json and the BGP table
+// $STUB/routes-after-N.json; $STUB/fail-N makes call N fail.
 export const RELOAD_STUB = String.raw`#!/bin/bash
 # --test: FRR's diff of a file against the running config (nothing to change when they are equal).
 if [ "$1" = --test ]; then if cmp -s "$2" "$STUB/running.conf"; then echo "frr version 8.4"; else printf 'Lines To Add\n===\nx\n'; fi; exit 0; fi
@@ -34,16 +37,35 @@ echo "$*" >> "$STUB/reload.log"
 if [ -f "$STUB/fail-$n" ]; then echo "frr-reload: vtysh failed to apply" >&2; exit 1; fi
 cp "$3" "$STUB/running.conf"
 [ -f "$STUB/bgp-after-$n.json" ] && cp "$STUB/bgp-after-$n.json" "$STUB/bgp.json"
+[ -f "$STUB/routes-after-$n.json" ] && cp "$STUB/routes-after-$n.json" "$STUB/routes.json"
 echo "Executed \"stub change $n\""
 exit 0
 `;
 
-/** `show bgp vrf default summary json` with these keys, the `established` ones Established. */
+/**
+ * `show bgp vrf default summary json` with these keys, the `established` ones Established; peer i
+ * has AS 64512 + i.
+ */
 export function bgpJson(keys: string[], established: string[]): string {
     const peers = Object.fromEntries(
-        keys.map((k) => [k, { state: established.includes(k) ? "Established" : "Active" }]),
+        keys.map((k, i) => [
+            k,
+            { state: established.includes(k) ? "Established" : "Active", remoteAs: 64512 + i },
+        ]),
     );
     return JSON.stringify({ ipv4Unicast: { routerId: "172.16.255.101", peers } });
+}
+
+/**
+ * `show bgp vrf default ipv4 unicast json` in which each of bgpJson's peers sends a loopback of
+ * its own from the /24 `range` (what the route checks ask of a fabric neighbour).
+ */
+export function ownLoopbacks(keys: string[], range: string): string {
+    const base = range.split("/")[0].split(".").slice(0, 3).join(".");
+    const routes = Object.fromEntries(
+        keys.map((_, i) => [`${base}.${i + 1}/32`, [{ valid: true, path: String(64512 + i) }]]),
+    );
+    return JSON.stringify({ routes });
 }
 
 export interface Device {
@@ -84,6 +106,7 @@ export function scratchDevice(
         LOCK_FILE: path.join(dir, "lock"),
         TIMEOUT: "2",
         SETTLE: "0",
+        ROUTE_SETTLE: "0",
         POLL_INTERVAL: "0.2",
     };
     const read = (rel: string) =>
@@ -93,13 +116,49 @@ export function scratchDevice(
     return { dir, stub, env, conf: path.join(dir, "etc/frr.conf"), read };
 }
 
-/** Run a script with bash on the device (`args`: `apply`, `destroy`). */
+/** The PID of the device's armed confirm timer (render/scripts/apply.sh), if one runs. */
+export function confirmTimer(dev: Device): number | undefined {
+    const pidFile = path.join(dev.dir, "state/confirm/timer.pid");
+    if (!fs.existsSync(pidFile)) return undefined;
+    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        return cmdline.includes("bgp-fabric-confirm-timer") ? pid : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** End the device's confirm timer (ours, by PID) and remove the device. */
+export function removeDevice(dev: Device): void {
+    const pid = confirmTimer(dev);
+    if (pid !== undefined) process.kill(pid, "SIGTERM");
+    fs.rmSync(dev.dir, { recursive: true, force: true });
+}
+
+/**
+ * Run a script with bash on the device (`args`: `apply`, `destroy`). An apply that leaves its
+ * change pending is then confirmed, as the component's `-confirm` command does, unless
+ * `confirm` is false (the confirm's status and output are returned).
+ */
 export function runScript(
     script: string,
     dev: Device,
     extraEnv: Record<string, string> = {},
     args: string[] = [],
+    confirm = true,
 ) {
+    const r = bash(script, dev, extraEnv, args);
+    const pending = fs.existsSync(path.join(dev.dir, "state/confirm/armed"));
+    const isApply = /^# bgp-fabric apply: /m.test(script);
+    if (!confirm || !pending || !isApply || args[0] === "destroy") return r;
+    const device = /^DEVICE=(\S+)$/m.exec(script)![1];
+    const frr = fs.readFileSync(path.join(dev.dir, "state/candidate/frr.conf"), "utf8");
+    const c = bash(renderConfirmScript({ device, platform: "frr", frr }), dev, extraEnv);
+    return { ...r, confirm: c };
+}
+
+function bash(script: string, dev: Device, extraEnv: Record<string, string>, args: string[] = []) {
     fs.writeFileSync(path.join(dev.dir, "run.sh"), script);
     const r = spawnSync("bash", [path.join(dev.dir, "run.sh"), ...args], {
         env: { ...dev.env, ...extraEnv },

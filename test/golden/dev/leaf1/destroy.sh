@@ -15,7 +15,7 @@ LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
 # sha256 of the frr.conf this resource installed: destroy leaves any other config alone.
-APPLIED_SHA256=2cbf7819ac23ee941d51158030a43ed3305e7f5e53fbd3598ea0c0e715923fc9
+APPLIED_SHA256=2f6b61668f91513a0687f4cef3783ea108291490371578c0cbd633cd8edba72f
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -35,6 +35,8 @@ install_file() {
   mv -f "$dst.bgp-fabric.tmp" "$dst"
 }
 frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
+# End the confirm timer of render/scripts/apply.sh, if that PID still is one.
+stop_timer() { grep -qa bgp-fabric-confirm-timer "/proc/$1/cmdline" 2>/dev/null && kill "$1" 2>/dev/null; return 0; }
 
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"

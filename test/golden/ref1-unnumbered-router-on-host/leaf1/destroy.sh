@@ -19,7 +19,7 @@ LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
 # sha256 of the frr.conf this resource installed: destroy leaves any other config alone.
-APPLIED_SHA256=c6646d22650636c6188f6999e8fbdc7b4641b76703afa0b14456b3f4ca198b1a
+APPLIED_SHA256=dd7811b6357da21e7d82ccbf935e43fb05393b2b2fd4612e05b13a3bc13c066b
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -39,6 +39,8 @@ install_file() {
   mv -f "$dst.bgp-fabric.tmp" "$dst"
 }
 frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
+# End the confirm timer of render/scripts/apply.sh, if that PID still is one.
+stop_timer() { grep -qa bgp-fabric-confirm-timer "/proc/$1/cmdline" 2>/dev/null && kill "$1" 2>/dev/null; return 0; }
 
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"

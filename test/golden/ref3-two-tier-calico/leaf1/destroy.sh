@@ -19,7 +19,7 @@ LOCK_FILE="${LOCK_FILE:-/run/lock/bgp-fabric.lock}"
 LOCK_WAIT="${LOCK_WAIT:-600}"
 POLL_INTERVAL="${POLL_INTERVAL:-1}"
 # sha256 of the frr.conf this resource installed: destroy leaves any other config alone.
-APPLIED_SHA256=3d3cc246330aeade0d0d317b869a4f4f2e6f0d1d989b549364ea9c5c30a9792a
+APPLIED_SHA256=16ef8d6428168cd888a88ec5560d65bd1769a4f22546b1ebc1e2d9b9ab4f3e48
 
 fail() { local code=$1; shift; printf '%s: %s\n' "$DEVICE" "$*" >&2; exit "$code"; }
 # FRR's text as the script prints it: BGP passwords masked.
@@ -39,6 +39,8 @@ install_file() {
   mv -f "$dst.bgp-fabric.tmp" "$dst"
 }
 frr_owner() { if getent passwd frr >/dev/null 2>&1; then echo frr:frr; fi; }
+# End the confirm timer of render/scripts/apply.sh, if that PID still is one.
+stop_timer() { grep -qa bgp-fabric-confirm-timer "/proc/$1/cmdline" 2>/dev/null && kill "$1" 2>/dev/null; return 0; }
 
 mkdir -p "$STATE_DIR" "$(dirname "$LOCK_FILE")" || fail 6 "cannot create $STATE_DIR"
 exec 9>"$LOCK_FILE" || fail 6 "cannot open the lock file $LOCK_FILE"

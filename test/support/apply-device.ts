@@ -116,9 +116,13 @@ export function scratchDevice(
     return { dir, stub, env, conf: path.join(dir, "etc/frr.conf"), read };
 }
 
+/** The script's state directory on the device (a platform's test may move it). */
+const stateDir = (dev: Device, extraEnv: Record<string, string> = {}) =>
+    extraEnv.STATE_DIR ?? dev.env.STATE_DIR!;
+
 /** The PID of the device's armed confirm timer (render/scripts/apply.sh), if one runs. */
 export function confirmTimer(dev: Device): number | undefined {
-    const pidFile = path.join(dev.dir, "state/confirm/timer.pid");
+    const pidFile = path.join(stateDir(dev), "confirm/timer.pid");
     if (!fs.existsSync(pidFile)) return undefined;
     const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
     try {
@@ -149,11 +153,11 @@ export function runScript(
     confirm = true,
 ) {
     const r = bash(script, dev, extraEnv, args);
-    const pending = fs.existsSync(path.join(dev.dir, "state/confirm/armed"));
+    const pending = fs.existsSync(path.join(stateDir(dev, extraEnv), "confirm/armed"));
     const isApply = /^# bgp-fabric apply: /m.test(script);
     if (!confirm || !pending || !isApply || args[0] === "destroy") return r;
     const device = /^DEVICE=(\S+)$/m.exec(script)![1];
-    const frr = fs.readFileSync(path.join(dev.dir, "state/candidate/frr.conf"), "utf8");
+    const frr = fs.readFileSync(path.join(stateDir(dev, extraEnv), "candidate/frr.conf"), "utf8");
     const c = bash(renderConfirmScript({ device, platform: "frr", frr }), dev, extraEnv);
     return { ...r, confirm: c };
 }

@@ -30,6 +30,7 @@ import {
     startKubeControlPlane,
     waitFor,
 } from "../support/kube-control-plane";
+import { EXCLUDE_LB_LABEL } from "../../render/drain";
 import { fetchSchemas } from "../support/schemas";
 import { isRoot, requireCapability } from "../support/skip";
 
@@ -314,6 +315,46 @@ describe("real engine: the Kubernetes half applied to a real API server", functi
             }
         });
     }
+
+    it("dev: maintenance on a node labels it exclude-from-external-load-balancers through a NodePatch; undrained, the label goes and the Node stays", async () => {
+        const c = CASES.find((x) => x.name === "dev")!;
+        const run = {
+            config: c.file,
+            work: path.join(work, "dev-drain"),
+            set: c.set,
+            secrets: kubeconfig(),
+        };
+        const index = planOf(c)
+            .devices.filter((d) => d.role === "node")
+            .findIndex((d) => d.name === "k8s3");
+        const drained = { ...c.set, [`fabric:nodes[${index}].maintenance`]: true };
+        const labelsOf = async () =>
+            (((await cp!.get("/api/v1/nodes/k8s3")) as any).metadata.labels ?? {}) as Record<
+                string,
+                string
+            >;
+        try {
+            assertOk(await runEngine(cp!, "up", run));
+            assert.strictEqual((await labelsOf())[EXCLUDE_LB_LABEL], undefined);
+            const up = await runEngine(cp!, "up", { ...run, set: drained });
+            assertOk(up);
+            assert.deepStrictEqual(
+                up.steps
+                    .filter((s) => s.op !== "same")
+                    .map((s) => `${s.op} ${s.type}`)
+                    .sort(),
+                // the label, and k8s3's router config (bgp graceful-shutdown) in the router ConfigMap
+                ["create kubernetes:core/v1:NodePatch", "update kubernetes:core/v1:ConfigMap"],
+            );
+            assert.strictEqual((await labelsOf())[EXCLUDE_LB_LABEL], "true");
+            const back = await runEngine(cp!, "up", run);
+            assertOk(back);
+            assert.strictEqual((await labelsOf())[EXCLUDE_LB_LABEL], undefined, "label removed");
+            assert.ok(await cp!.get("/api/v1/nodes/k8s3"), "the Node itself stays");
+        } finally {
+            assertOk(await runEngine(cp!, "destroy", run));
+        }
+    });
 
     it("an object the API server refuses fails up with the API server's own message", async () => {
         const c = CASES.find((x) => x.name === "router-on-host-unmanaged")!;

@@ -31,7 +31,7 @@ export interface DeviceApplyArgs {
     /** Earlier names of this command, so a rename never replaces it on a live device. */
     aliases?: pulumi.Input<pulumi.Alias>[];
     /** Resources this command waits for. */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
+    dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
 export function deviceApplyCommand(

@@ -19,8 +19,8 @@ export interface SwitchArgs {
     ssh: SshSettings;
     /** BGP passwords by switch name (secrets); a switch uses its own and its peers'. */
     bgpPasswords?: Record<string, pulumi.Input<string>>;
-    /** What the switch's commands wait for (dependsOn): the previous wave of the rollout (plan/waves.ts). */
-    after?: pulumi.Input<pulumi.Resource>[];
+    /** What the switch's commands wait for (dependsOn): the previous wave of the rollout (plan/waves.ts), or none (at once). */
+    after?: pulumi.Input<pulumi.Resource[]>;
 }
 
 export abstract class FabricSwitch extends pulumi.ComponentResource {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { FabricPlan, PlannedDevice, PlannedSession } from "../plan";
+import { RolloutMode } from "../plan/rollout";
 import { applyWaves } from "../plan/waves";
 import { ClusterNetworking } from "./cluster-networking";
 import { SshSettings } from "./connection";
@@ -26,6 +27,11 @@ export interface FabricArgs {
      * outputs. Default true.
      */
     devices?: boolean;
+    /**
+     * `waves` (default): each wave's switches wait for the previous wave's.
+     * `at-once`: no switch waits for another (day one: stacks/rollout.ts).
+     */
+    rollout?: pulumi.Input<RolloutMode>;
 }
 
 /**
@@ -50,6 +56,8 @@ export class Fabric extends pulumi.ComponentResource {
     >;
     /** Every planned BGP session, both ends. */
     public readonly bgpSessions: pulumi.Output<PlannedSession[]>;
+    /** The switches whose apply and confirm succeeded (sorted): what `apply.rollout: auto` reads next time. */
+    public readonly appliedSwitches: pulumi.Output<string[]>;
 
     constructor(name: string, args: FabricArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.fabric, name, {}, opts);
@@ -78,14 +86,19 @@ export class Fabric extends pulumi.ComponentResource {
         // The switches roll out in waves (plan/waves.ts): each wave's commands wait for the
         // previous wave's switch components (and so for their commands), so a failed switch
         // stops the rollout before the next wave is touched. Node setups are in no wave.
+        // At once (day one), nobody waits; the scripts are the same either way.
+        const rollout = pulumi.output(args.rollout ?? "waves");
         const byName = new Map(applied.map((d) => [d.name, d]));
         let previous: FabricSwitch[] = [];
         for (const wave of args.devices === false ? [] : applyWaves(plan)) {
+            const before = previous;
             previous = wave.map((n) => {
                 const device = byName.get(n)!;
                 const switchArgs = {
                     ...deviceArgs(device),
-                    ...(previous.length ? { after: previous } : {}),
+                    ...(before.length
+                        ? { after: rollout.apply((r) => (r === "waves" ? before : [])) }
+                        : {}),
                 };
                 const [childName, opts] = [`${name}-${device.name}`, deviceChild(device.name)];
                 return device.role === "spine"
@@ -148,12 +161,19 @@ export class Fabric extends pulumi.ComponentResource {
             Object.fromEntries(plan.pools.map((p) => [p.name, { cidr: p.cidr, vips: p.vips }])),
         );
         this.bgpSessions = pulumi.output(plan.sessions);
+        // A confirm's id resolves only once it succeeded; a failed one fails the update, which
+        // then records no new outputs.
+        const switches = { ...this.spines, ...this.leafs };
+        this.appliedSwitches = pulumi
+            .all(Object.values(switches).map((s) => s.confirm.id))
+            .apply(() => Object.keys(switches).sort());
         // Not the plan itself: the policy pack re-plans from the stack's config (policy/stack-view.ts).
         this.registerOutputs({
             asns: this.asns,
             loopbacks: this.loopbacks,
             vips: this.vips,
             bgpSessions: this.bgpSessions,
+            appliedSwitches: this.appliedSwitches,
         });
     }
 }

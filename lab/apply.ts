@@ -133,8 +133,8 @@ export interface WaveOptions {
  * - the switches in the waves of plan/waves.ts (restricted to the devices given); a wave starts
  *   only when every device of the previous one applied (exit 0: its sessions checked);
  * - the nodes' host setups and routers, and switches in no wave (unmanaged), with the first wave;
- * - day one (no switch given runs a BGP configuration yet): one wave of everything, since a
- *   switch's check waits for sessions whose far end is a switch of a later wave;
+ * - day one (no switch given runs a BGP configuration yet): one wave of everything, as
+ *   `pulumi up` does for a stack that has applied no switch (plan/rollout.ts);
  * - a failed device ends the rollout after its wave: every device of the later waves is reported
  *   as not attempted (code NOT_ATTEMPTED) and was not touched.
  * One outcome per device, in the order given; never throws for a device's failure.
@@ -156,7 +156,7 @@ export async function pushInWaves(
     const switches = devices.filter(isSwitch);
     if (opts.waves && waves.length > 1 && (await dayOne(loc, switches))) {
         log(
-            `day one: no switch runs a BGP configuration yet, so all ${switches.length} switches at once (a wave's check needs its peers configured)`,
+            `day one: no switch runs a BGP configuration yet, so all ${switches.length} switches at once (nothing to protect yet; pulumi up with apply.rollout auto does the same)`,
         );
         waves = [switches.filter((d) => inWave.has(d.name)).map((d) => d.name)];
     } else if (!opts.waves) waves = [[...inWave]];

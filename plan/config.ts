@@ -184,6 +184,8 @@ export interface FabricConfig {
         confirmWindow?: number;
         /** Rolling apply: spines per spine wave, racks per leaf wave (plan/waves.ts). Default 1. */
         waveSize?: number;
+        /** `auto` (default: at once until this stack has applied a switch, then waves), `waves` or `at-once`. */
+        rollout?: "auto" | "waves" | "at-once";
         /**
          * `false`: this stack pushes nothing to switches or nodes, only the cluster
          * networking (the devices belong to another stack or team). Default true.

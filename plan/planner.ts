@@ -57,6 +57,7 @@ export function planFabric(config: FabricConfig): FabricPlan {
             convergeTimeout: s.convergeTimeout,
             confirmWindow: s.confirmWindow,
             waveSize: s.waveSize,
+            rollout: s.rollout,
         },
     };
     return { ...plan, prefixSets: planPrefixSets(plan) };

@@ -62,6 +62,7 @@ export const ROUTING_VALUES = ["router-on-host", "calico-bgp", "metallb-bgp"] as
 export const ENCAPSULATION_VALUES = ["VXLAN", "VXLANCrossSubnet"] as const;
 export const NUMBERING_VALUES = ["one-based", "zero-based"] as const;
 export const NODE_ROLE_VALUES = ["control-plane", "worker"] as const;
+export const ROLLOUT_VALUES = ["auto", "waves", "at-once"] as const;
 
 /** Patterns shared by the schema and the checks (plan/fields.ts). */
 export const PATTERNS = {
@@ -587,6 +588,13 @@ export const SETTINGS: readonly Setting[] = [
         range: [1, 1000],
         default: 1,
         doc: "Rolling apply (plan/waves.ts): spines first, this many spines per wave but never all of them at once (at most spines − 1); then the leafs, this many racks per wave, one leaf of each of those racks per wave (a rack: the leafs its nodes are attached to; two leafs of one rack are never in one wave). Each wave starts only after the previous one applied and passed its checks; a failure stops the rollout.",
+    },
+    {
+        key: "apply.rollout",
+        type: "enum",
+        values: ROLLOUT_VALUES,
+        default: "auto",
+        doc: "`waves`: every `pulumi up` rolls the switches out in waves (`apply.waveSize`). `at-once`: every switch is applied at the same time. `auto`: waves once this stack has applied a switch (its `appliedSwitches` output lists one); until then — day one, nothing to protect yet — at once. A new stack taking over a fabric that is already live should say `waves`.",
     },
     {
         key: "apply.devices",

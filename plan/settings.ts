@@ -12,13 +12,14 @@ import {
     ENCAPSULATION_VALUES,
     NUMBERING_VALUES,
     PATTERNS,
+    ROLLOUT_VALUES,
     ROUTING_VALUES,
     defaultOf,
     keysOf,
     rangeOf,
     setting,
 } from "./settings-table";
-import { CalicoOverlay, PlannedKubernetes, Routing } from "./types";
+import { CalicoOverlay, PlannedKubernetes, Rollout, Routing } from "./types";
 
 export interface Settings {
     name: string;
@@ -60,6 +61,7 @@ export interface Settings {
     convergeTimeout: number;
     confirmWindow: number;
     waveSize: number;
+    rollout: Rollout;
     /** The config text of each range, for the plan and for messages. */
     text: Record<string, string>;
 }
@@ -106,6 +108,22 @@ function stringSetting(p: Problems, c: FabricConfig, key: string): string | unde
         return setting(key).default as string | undefined;
     }
     return v;
+}
+
+/** One of a setting's values, else the table's default. */
+function enumSetting<T extends string>(
+    p: Problems,
+    c: FabricConfig,
+    key: string,
+    values: readonly T[],
+): T {
+    const v = valueAt(c, key);
+    if (v === undefined) return defaultOf<T>(key);
+    if (!(values as readonly unknown[]).includes(v)) {
+        p.add(key, `${JSON.stringify(v)} must be ${oneOf(values)}`);
+        return defaultOf<T>(key);
+    }
+    return v as T;
 }
 
 /** An ASN setting, else the table's default. */
@@ -158,6 +176,7 @@ export function resolveSettings(p: Problems, c: FabricConfig): Settings {
         convergeTimeout: intSetting(p, c, "apply.convergeTimeout"),
         confirmWindow: confirmWindow(p, c),
         waveSize: intSetting(p, c, "apply.waveSize"),
+        rollout: enumSetting(p, c, "apply.rollout", ROLLOUT_VALUES),
         text,
     };
 }

@@ -5,6 +5,8 @@ import { Platform } from "./config";
 
 export type DeviceRole = "spine" | "leaf" | "node" | "external";
 export type Routing = "router-on-host" | "calico-bgp" | "metallb-bgp";
+/** apply.rollout: `auto` decides per `pulumi up` (stacks/rollout.ts). */
+export type Rollout = "auto" | "waves" | "at-once";
 
 /** Pod-network encapsulation of Calico when it does not speak BGP (metallb-bgp). */
 export type CalicoOverlay = "VXLAN" | "VXLANCrossSubnet";
@@ -157,8 +159,16 @@ export interface FabricPlan {
         gracefulRestartTime?: number;
         ttlSecurity?: boolean;
     };
-    /** waveSize: spines per spine wave, racks per leaf wave of the rolling apply (plan/waves.ts). */
-    apply: { convergeTimeout: number; confirmWindow: number; waveSize: number };
+    /**
+     * waveSize: spines per spine wave, racks per leaf wave of the rolling apply (plan/waves.ts);
+     * rollout: whether `pulumi up` uses the waves (plan/rollout.ts).
+     */
+    apply: {
+        convergeTimeout: number;
+        confirmWindow: number;
+        waveSize: number;
+        rollout: Rollout;
+    };
     /** The fabric-wide prefix sets of the routing policy (plan/prefix-sets.ts): the same for every device. */
     prefixSets: PlannedPrefixSets;
 }

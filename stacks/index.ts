@@ -8,3 +8,4 @@ export const asns = outputs.asns;
 export const loopbacks = outputs.loopbacks;
 export const vips = outputs.vips;
 export const bgpSessions = outputs.bgpSessions;
+export const appliedSwitches = outputs.appliedSwitches;

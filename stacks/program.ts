@@ -7,16 +7,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Fabric } from "../components";
 import { FabricConfigError, FabricPlan, planFabric } from "../plan";
+import { APPLIED_SWITCHES_OUTPUT } from "../plan/rollout";
 import { readFabricConfig } from "./config";
+import { skipSdkOverheads } from "./sdk-overheads";
+import { stackRollout } from "./rollout";
 
 export interface StackOutputs {
     asns: pulumi.Output<Record<string, number>>;
     loopbacks: pulumi.Output<Record<string, string>>;
     vips: pulumi.Output<Record<string, { cidr: string; vips: Record<string, string> }>>;
     bgpSessions: Fabric["bgpSessions"];
+    [APPLIED_SWITCHES_OUTPUT]: Fabric["appliedSwitches"];
 }
 
 export function fabricProgram(): StackOutputs {
+    skipSdkOverheads();
     let read: ReturnType<typeof readFabricConfig>;
     let fabricPlan: FabricPlan;
     try {
@@ -39,11 +44,13 @@ export function fabricProgram(): StackOutputs {
             renderDirectory: config.kubernetes?.renderDirectory,
         },
         devices: config.apply?.devices ?? true,
+        rollout: stackRollout(fabricPlan.apply.rollout),
     });
     return {
         asns: fabric.asns,
         loopbacks: fabric.loopbacks,
         vips: fabric.vips,
         bgpSessions: fabric.bgpSessions,
+        [APPLIED_SWITCHES_OUTPUT]: fabric.appliedSwitches,
     };
 }

@@ -2,15 +2,21 @@
 // under mocks, every switch's config command depends on exactly the previous
 // wave's config commands (what the SDK sends the engine when a resource
 // depends on a component: the component's custom children), the first wave
-// and the node setups on none of them.
+// and the node setups on none of them. At once (day one), none waits; the
+// stack program picks which from `apply.rollout` and its own last outputs
+// (stacks/rollout.ts).
 
 import assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Fabric } from "../../components";
+import YAML from "yaml";
+import { Fabric, FabricArgs } from "../../components";
 import { FabricConfig, planFabric } from "../../plan";
+import { RolloutMode } from "../../plan/rollout";
 import { applyWaves } from "../../plan/waves";
-import { devConfig } from "../support/fixtures";
-import { MockRecorder, settle } from "../support/pulumi-mocks";
+import { ROOT, devConfig } from "../support/fixtures";
+import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
 
 const mocks = new MockRecorder();
 
@@ -33,18 +39,83 @@ function recordDependencies(): void {
     };
 }
 
-async function build(config: FabricConfig): Promise<ReturnType<typeof planFabric>> {
+let lastFabric: Fabric | undefined;
+
+async function build(
+    config: FabricConfig,
+    rollout?: RolloutMode,
+): Promise<ReturnType<typeof planFabric>> {
     mocks.install();
     recordDependencies();
     const plan = planFabric(config);
-    const fabric = new Fabric(plan.name, {
+    const args: FabricArgs = {
         plan,
         ssh: { user: "root", privateKey: "PRIVATE-KEY-PLAINTEXT" },
         kubernetes: { renderDirectory: "/tmp/x" },
-    });
-    await settle([fabric]);
+        ...(rollout ? { rollout } : {}),
+    };
+    lastFabric = new Fabric(plan.name, args);
+    await settle([lastFabric]);
     return plan;
 }
+
+/** The stack program (stacks/index.ts) on Pulumi.dev.yaml (+ `extra` config), its self-reference answering `recorded`. */
+async function runProgram(
+    recorded: Record<string, unknown> | undefined,
+    extra: Record<string, unknown> = {},
+): Promise<{ refs: string[]; outputs: Record<string, pulumi.Output<unknown>> }> {
+    const refs: string[] = [];
+    pulumi.runtime.setMocks(
+        {
+            newResource: (a) => {
+                if (a.type === "pulumi:pulumi:StackReference") {
+                    refs.push(a.id ?? "");
+                    return {
+                        id: a.id,
+                        state: { name: a.id, outputs: recorded ?? {}, secretOutputNames: [] },
+                    };
+                }
+                return { id: `${a.name}-id`, state: a.inputs };
+            },
+            call: (a) => a.inputs,
+        },
+        "bgp-fabric",
+        "dev",
+        false,
+        "organization",
+    );
+    recordDependencies();
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"))
+        .config as Record<string, unknown>;
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(
+            Object.entries({ ...doc, ...extra }).map(([k, v]) => [
+                k,
+                typeof v === "string" ? v : JSON.stringify(v),
+            ]),
+        ),
+    );
+    const program = path.join(ROOT, "stacks/index.ts");
+    delete require.cache[require.resolve(program)];
+    const outputs = require(program);
+    await settle();
+    return { refs, outputs };
+}
+
+/** The stack's reference to itself: a waiting switch's wait is an Output of it (components/fabric.ts). */
+const SELF = "organization/bgp-fabric/dev";
+
+/** Every switch's config command and what it waits for (besides the self-reference). */
+const configDeps = (plan: ReturnType<typeof planFabric>) =>
+    new Map(
+        [...deps]
+            .filter(([n]) => n.endsWith("-config") && n.startsWith(`${plan.name}-`))
+            .map(([n, d]) => [n, d.filter((x) => x !== SELF)]),
+    );
+
+/** At once: every config command waits for nothing. */
+const atOnce = (plan: ReturnType<typeof planFabric>) =>
+    new Map(applyWaves(plan).flatMap((w) => w.map((d) => [`${plan.name}-${d}-config`, []])));
 
 /** The resources a switch component registered under it: `<fabric>-<switch>-config`, `-confirm`, … */
 const children = (plan: ReturnType<typeof planFabric>, device: string) =>
@@ -107,6 +178,52 @@ describe("components under mocks: the switches roll out in waves", function () {
             assert.strictEqual(setups.length, 8);
             for (const [n, d] of setups) assert.deepStrictEqual(d, [], `${n} waits for nothing`);
         });
+
+    it("at once (day one): no config command waits for another switch; each confirm still waits for its own apply", async () => {
+        const plan = await build(devConfig(), "at-once");
+        assert.deepStrictEqual(configDeps(plan), atOnce(plan));
+        assert.strictEqual(configDeps(plan).size, 6);
+        for (const sw of ["spine1", "spine2", "leaf4"])
+            assert.deepStrictEqual(deps.get(`dev-${sw}-confirm`), [`dev-${sw}-config`]);
+        // what the next update reads: every switch, once its confirm has an id
+        assert.deepStrictEqual(await valueOf(lastFabric!.appliedSwitches), [
+            "leaf1",
+            "leaf2",
+            "leaf3",
+            "leaf4",
+            "spine1",
+            "spine2",
+        ]);
+    });
+
+    it("the stack program, apply.rollout auto: at once while its own last outputs record no switch, waves once they do", async () => {
+        const plan = planFabric(devConfig());
+        const first = await runProgram(undefined);
+        assert.deepStrictEqual(first.refs, ["organization/bgp-fabric/dev"]);
+        assert.deepStrictEqual(configDeps(plan), atOnce(plan));
+        const applied = await valueOf(first.outputs.appliedSwitches);
+        assert.strictEqual((applied as string[]).length, 6);
+
+        await runProgram({ appliedSwitches: [] });
+        assert.deepStrictEqual(configDeps(plan), atOnce(plan), "an empty record is day one too");
+
+        await runProgram({ appliedSwitches: applied });
+        assert.deepStrictEqual(configDeps(plan), expected(plan));
+        assert.ok(deps.get("dev-leaf1-config")!.includes("dev-spine2-config"));
+    });
+
+    it("the stack program, apply.rollout waves / at-once: no self-reference, the rollout as set", async () => {
+        const plan = planFabric(devConfig());
+        const waves = await runProgram(undefined, { "fabric:apply": { rollout: "waves" } });
+        assert.deepStrictEqual(waves.refs, []);
+        assert.deepStrictEqual(configDeps(plan), expected(plan));
+        const once = await runProgram(
+            { appliedSwitches: ["spine1"] },
+            { "fabric:apply": { rollout: "at-once" } },
+        );
+        assert.deepStrictEqual(once.refs, []);
+        assert.deepStrictEqual(configDeps(plan), atOnce(plan));
+    });
 
     it("unmanaged switches drop out of the chain: the next wave waits for the last managed one", async () => {
         const c = devConfig();

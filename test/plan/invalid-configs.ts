@@ -602,6 +602,12 @@ export const INVALID_CONFIGS: [string, (c: FabricConfig) => void, string, RegExp
         /did you mean 'convergeTimeout'\?/,
     ],
     [
+        "apply.rollout not one of its values",
+        (c) => (c.apply = { rollout: "sometimes" as any }),
+        "fabric:apply.rollout",
+        /^fabric:apply\.rollout: "sometimes" must be auto, waves or at-once$/,
+    ],
+    [
         "unknown key in ssh",
         (c) => typo(c.ssh, "usr", "root"),
         "fabric:ssh.usr",

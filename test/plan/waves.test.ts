@@ -4,6 +4,7 @@
 import assert from "assert";
 import * as path from "path";
 import { FabricConfig, FabricPlan, planFabric, readStackFile } from "../../plan";
+import { rolloutMode } from "../../plan/rollout";
 import { applyWaves, racks, waveIndex } from "../../plan/waves";
 import { ROOT, devConfig, exampleConfig, exampleFiles } from "../support/fixtures";
 
@@ -178,5 +179,15 @@ describe("plan/waves: the rolling apply's waves", () => {
             () => planFabric({ ...devConfig(), apply: { waveSize: 1.5 as number } }),
             /apply\.waveSize/,
         );
+    });
+
+    it("apply.rollout: auto is at once until the stack's outputs record an applied switch, then waves; waves and at-once are as set", () => {
+        assert.strictEqual(planFabric(devConfig()).apply.rollout, "auto");
+        assert.strictEqual(rolloutMode("auto", undefined), "at-once");
+        assert.strictEqual(rolloutMode("auto", []), "at-once");
+        assert.strictEqual(rolloutMode("auto", "spine1"), "at-once", "not a list: no record");
+        assert.strictEqual(rolloutMode("auto", ["spine1"]), "waves");
+        assert.strictEqual(rolloutMode("waves", undefined), "waves");
+        assert.strictEqual(rolloutMode("at-once", ["spine1"]), "at-once");
     });
 });

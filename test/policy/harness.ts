@@ -111,15 +111,20 @@ function record(preview: boolean, stack: string): { resources: Recorded[] } {
     const resources: Recorded[] = [];
     pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({
-                id: preview || !args.custom ? undefined : `${args.name}-id`,
-                state: preview ? {} : args.inputs,
-            }),
+            newResource: (args) =>
+                // The program's reference to its own last outputs (stacks/rollout.ts): none yet.
+                args.type === "pulumi:pulumi:StackReference"
+                    ? { id: args.id, state: { name: args.id, outputs: {} } }
+                    : {
+                          id: preview || !args.custom ? undefined : `${args.name}-id`,
+                          state: preview ? {} : args.inputs,
+                      },
             call: (args) => args.inputs,
         },
         "bgp-fabric",
         stack,
         preview,
+        "organization",
     );
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
     const register = monitor.registerResource.bind(monitor);
@@ -172,8 +177,12 @@ export async function programStack(
     const program = require.resolve("../../stacks/index.ts");
     delete require.cache[program];
     const exports = require(program) as Record<string, pulumi.Output<unknown>>;
+    // In a preview an output can stay unknown (appliedSwitches: the confirms' ids): wait for the
+    // value or the unknown.
     await Promise.all(
-        Object.values(exports).map((o) => new Promise((resolve) => o.apply(resolve))),
+        Object.values(exports).map((o) =>
+            (o as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true),
+        ),
     );
     await settle();
     pulumi.runtime.setAllConfig({});

@@ -50,6 +50,9 @@ export class MockRecorder {
                         provider: args.provider,
                         readId: args.id || undefined,
                     });
+                    // A stack's reference to itself (stacks/rollout.ts): a stack with no outputs yet.
+                    if (args.type === "pulumi:pulumi:StackReference")
+                        return { id: args.id, state: { name: args.id, outputs: {} } };
                     // In a preview a provider knows nothing yet: return only the inputs back.
                     return {
                         id: preview ? undefined : `${args.name}-id`,
@@ -61,6 +64,7 @@ export class MockRecorder {
             "bgp-fabric",
             stack,
             preview,
+            "organization", // a DIY backend's: the stack program's self-reference (stacks/rollout.ts) names it
         );
     }
 

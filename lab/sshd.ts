@@ -150,6 +150,23 @@ export function sshOptions(loc: LabLocation): string[] {
     ];
 }
 
+/** The arguments of `ip` that run `remoteCmd` on a device over SSH, from the management namespace. */
+export function sshArgv(loc: LabLocation, d: PlannedDevice, remoteCmd: string): string[] {
+    if (!d.mgmt) throw new Error(`${d.name} has no management address`);
+    const user = "root";
+    return [
+        "netns",
+        "exec",
+        mgmtNsName(loc),
+        BIN.ssh,
+        ...sshOptions(loc),
+        "-p",
+        String(d.mgmt.port ?? DEFAULTS.sshPort),
+        `${user}@${d.mgmt.host}`,
+        remoteCmd,
+    ];
+}
+
 /** Run a command on a device over SSH, from the management namespace. */
 export function sshRun(
     loc: LabLocation,
@@ -157,23 +174,7 @@ export function sshRun(
     remoteCmd: string,
     opts?: RunOptions,
 ): Promise<RunResult> {
-    if (!d.mgmt) throw new Error(`${d.name} has no management address`);
-    const user = "root";
-    return run(
-        BIN.ip,
-        [
-            "netns",
-            "exec",
-            mgmtNsName(loc),
-            BIN.ssh,
-            ...sshOptions(loc),
-            "-p",
-            String(d.mgmt.port ?? DEFAULTS.sshPort),
-            `${user}@${d.mgmt.host}`,
-            remoteCmd,
-        ],
-        opts,
-    );
+    return run(BIN.ip, sshArgv(loc, d, remoteCmd), opts);
 }
 
 export interface SshConnectionInfo {

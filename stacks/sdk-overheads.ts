@@ -36,7 +36,8 @@ interface Log {
     debug: (msg: string, ...rest: unknown[]) => Promise<void>;
 }
 
-const sdk = () => createRequire(require.resolve("@pulumi/pulumi"));
+/** Loads the SDK's own internal modules (not in its typings). */
+const sdk = createRequire(require.resolve("@pulumi/pulumi"));
 
 let traces = false;
 let debugLogs = false;
@@ -47,8 +48,8 @@ export function skipUnusedPromiseTraces(): boolean {
     let debuggable: Debuggable;
     let state: State;
     try {
-        debuggable = sdk()("./runtime/debuggable") as Debuggable;
-        state = sdk()("./runtime/state") as State;
+        debuggable = sdk("./runtime/debuggable") as Debuggable;
+        state = sdk("./runtime/state") as State;
     } catch {
         return false;
     }
@@ -89,7 +90,7 @@ export function skipSdkDebugLogs(): boolean {
     if (process.env.BGP_FABRIC_SDK_DEBUG) return false;
     let log: Log;
     try {
-        log = sdk()("./log") as Log;
+        log = sdk("./log") as Log;
     } catch {
         return false;
     }

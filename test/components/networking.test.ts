@@ -1,7 +1,6 @@
 import assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import YAML from "yaml";
 import * as fs from "fs";
 import * as os from "os";
 import { kubeTypeToken } from "../../components/kube-object";
@@ -10,7 +9,7 @@ import { Fabric } from "../../components";
 import { FabricConfig, planFabric } from "../../plan";
 import { renderNodeFrr } from "../../render/frr-node";
 import { ROOT, devConfig, exampleConfig } from "../support/fixtures";
-import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
+import { MockRecorder, runDevStackProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 const mocks = new MockRecorder();
 
@@ -245,20 +244,7 @@ describe("components under mocks: cluster networking and the stack program", fun
 
     it("the stack program turns Pulumi.dev.yaml into the Fabric and its outputs", async () => {
         mocks.install();
-        const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"))
-            .config as Record<string, unknown>;
-        pulumi.runtime.setAllConfig(
-            Object.fromEntries(
-                Object.entries(doc).map(([k, v]) => [
-                    k,
-                    typeof v === "string" ? v : JSON.stringify(v),
-                ]),
-            ),
-        );
-        const program = path.join(ROOT, "stacks/index.ts");
-        delete require.cache[require.resolve(program)];
-        const outputs = require(program);
-        await settle();
+        const outputs = await runDevStackProgram();
         const plan = planFabric(devConfig());
         assert.deepStrictEqual(
             await valueOf(outputs.asns),

@@ -7,16 +7,13 @@
 // (stacks/rollout.ts).
 
 import assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import YAML from "yaml";
 import { Fabric, FabricArgs } from "../../components";
 import { FabricConfig, planFabric } from "../../plan";
 import { RolloutMode } from "../../plan/rollout";
 import { applyWaves } from "../../plan/waves";
-import { ROOT, devConfig } from "../support/fixtures";
-import { MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
+import { devConfig } from "../support/fixtures";
+import { MockRecorder, runDevStackProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 const mocks = new MockRecorder();
 
@@ -85,20 +82,7 @@ async function runProgram(
         "organization",
     );
     recordDependencies();
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"))
-        .config as Record<string, unknown>;
-    pulumi.runtime.setAllConfig(
-        Object.fromEntries(
-            Object.entries({ ...doc, ...extra }).map(([k, v]) => [
-                k,
-                typeof v === "string" ? v : JSON.stringify(v),
-            ]),
-        ),
-    );
-    const program = path.join(ROOT, "stacks/index.ts");
-    delete require.cache[require.resolve(program)];
-    const outputs = require(program);
-    await settle();
+    const outputs = await runDevStackProgram(extra);
     return { refs, outputs };
 }
 

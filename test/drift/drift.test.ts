@@ -22,10 +22,9 @@ import {
     remoteCheckCommand,
     sshArgs,
 } from "../../drift";
-import { LabUpResult, labDown, labExec, labSshConfig, labUp } from "../../lab";
+import { LabUpResult, labExec, labSshConfig, labUp } from "../../lab";
 import { labLocation } from "../../lab/env";
 import { run } from "../../lab/exec";
-import { listLabNamespaces } from "../../lab/netns";
 import { isAlive, procStart, readState } from "../../lab/state";
 import { processLocation, sweepStale } from "../../lab/teardown";
 import { planFabric } from "../../plan";
@@ -33,6 +32,7 @@ import { switchScripts } from "../../render/device";
 import { DRIFT_EXIT, REMOTE_EXIT } from "../../render/exit-codes";
 import { ROOT, devConfig } from "../support/fixtures";
 import { isRoot, requireCapability } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 // Captured: leaf2 of the dev lab after `vtysh -c 'conf t' -c 'ip prefix-list HAND-EDIT seq 5 permit 192.0.2.0/24'
 // -c 'router bgp 65102' -c 'neighbor swp52 password hunter2' -c 'address-family ipv4 unicast'
@@ -382,12 +382,7 @@ describe("drift on the dev lab: one device edited by hand", function () {
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(
-            await listLabNamespaces(labLocation(LOC)),
-            [],
-            "lab namespaces left behind",
-        );
+        await labDownLeavingNothing(LOC);
     });
 
     it("finds every device in sync right after lab up (exit 0)", async function () {

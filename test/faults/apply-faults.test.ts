@@ -26,7 +26,6 @@ import {
     LabUpResult,
     PushOutcome,
     labApply,
-    labDown,
     labExec,
     labStatus,
     labUp,
@@ -35,7 +34,7 @@ import {
 } from "../../lab";
 import { labApplyScript } from "../../lab/apply";
 import { labLocation, nsName } from "../../lab/env";
-import { listLabNamespaces, namespacePids } from "../../lab/netns";
+import { namespacePids } from "../../lab/netns";
 import { startSshd } from "../../lab/sshd";
 import { isAlive, procStart, readState, writeState } from "../../lab/state";
 import { processLocation, sweepStale } from "../../lab/teardown";
@@ -43,6 +42,7 @@ import { FabricPlan, PlannedDevice } from "../../plan";
 import { renderDevice, switchScripts } from "../../render/device";
 import { APPLY_EXIT, REMOTE_EXIT } from "../../render/exit-codes";
 import { isRoot, requireCapability } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const LOC = processLocation("bf");
 const FAULT_TIMEOUT = 10;
@@ -124,12 +124,7 @@ describe("faults on the safe-apply path (dev lab, configs pushed over SSH)", fun
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(
-            await listLabNamespaces(labLocation(LOC)),
-            [],
-            "lab namespaces left behind",
-        );
+        await labDownLeavingNothing(LOC);
     });
 
     it("a: a config FRR rejects leaves that device's running config as it was, fails naming it and quoting FRR; the others are applied", async function () {

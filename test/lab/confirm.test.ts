@@ -11,17 +11,17 @@
 
 import * as assert from "assert";
 import { spawn } from "child_process";
-import { labApply, labDown, labExec, labStatus, labUp, missingSessions } from "../../lab";
+import { labApply, labExec, labStatus, labUp, missingSessions } from "../../lab";
 import { labApplyScript } from "../../lab/apply";
-import { BIN, labLocation, mgmtNsName } from "../../lab/env";
-import { listLabNamespaces } from "../../lab/netns";
-import { sshOptions, sshRun } from "../../lab/sshd";
+import { BIN, labLocation } from "../../lab/env";
+import { sshArgv, sshRun } from "../../lab/sshd";
 import { processLocation, sweepStale } from "../../lab/teardown";
 import { FabricPlan, PlannedDevice } from "../../plan";
 import { renderConfirmScript } from "../../render/apply-script";
 import { renderDevice } from "../../render/device";
 import { APPLY_EXIT, REMOTE_EXIT } from "../../render/exit-codes";
 import { isRoot, requireLab } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const LOC = processLocation("cc");
 const TIMEOUT = 5;
@@ -39,18 +39,7 @@ function applyUntilReloaded(
     d: PlannedDevice,
     script: string,
 ): Promise<{ pid: number; out: () => string; exited: Promise<number | null> }> {
-    const loc = labLocation(LOC);
-    const ssh = spawn(BIN.ip, [
-        "netns",
-        "exec",
-        mgmtNsName(loc),
-        BIN.ssh,
-        ...sshOptions(loc),
-        "-p",
-        String(d.mgmt!.port ?? 22),
-        `root@${d.mgmt!.host}`,
-        "bash -s apply",
-    ]);
+    const ssh = spawn(BIN.ip, sshArgv(labLocation(LOC), d, "bash -s apply"));
     let out = "";
     const exited = new Promise<number | null>((r) => ssh.on("close", r));
     ssh.stdout.on("data", (b) => (out += b));
@@ -110,8 +99,7 @@ describe("lab: commit-confirm (a lost session or management path undoes the chan
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(await listLabNamespaces(labLocation(LOC)), [], "namespaces left");
+        await labDownLeavingNothing(LOC);
     });
 
     const script = (n: number) =>

@@ -17,7 +17,6 @@ import assert from "assert";
 import * as fs from "fs";
 import { FabricConfig, FabricPlan, planFabric, readStackFile } from "../../plan";
 import {
-    labDown,
     labExec,
     labStatus,
     labUp,
@@ -28,11 +27,11 @@ import {
 } from "../../lab";
 import { birdInstance } from "../../lab/bird";
 import { kernelCanBond, labPlanOf } from "../../lab/lab-plan";
-import { listLabNamespaces } from "../../lab/netns";
 import { routeNexthops, tcpProbe } from "../../lab/probes";
 import { labLocation } from "../../lab/env";
 import { ROOT } from "../support/fixtures";
 import { isRoot, requireCapability, skipWhereAbsent } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const TOOLS = [
     "/usr/lib/frr/zebra",
@@ -88,12 +87,7 @@ function designLab(
                 [`== ${prefix}`, ...lines].join("\n") + "\n",
                 { flag: "a" },
             );
-        await labDown(loc);
-        assert.deepStrictEqual(
-            await listLabNamespaces(labLocation(loc)),
-            [],
-            "lab namespaces left behind",
-        );
+        await labDownLeavingNothing(loc);
         assert.ok(!fs.existsSync(loc.dir), `${loc.dir} left behind`);
     });
     return { loc, plan: () => plan!, lines };

@@ -16,11 +16,10 @@
 
 import * as assert from "assert";
 import { DrainResult, drainWithStream, formatDrain } from "../../bench/drain";
-import { LabUpResult, labDown, labUp } from "../../lab";
-import { labLocation } from "../../lab/env";
-import { listLabNamespaces } from "../../lab/netns";
+import { LabUpResult, labUp } from "../../lab";
 import { processLocation, sweepStale } from "../../lab/teardown";
 import { isRoot, requireLab } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const LOC = processLocation("dr");
 
@@ -38,12 +37,7 @@ describe("maintenance / drain (dev lab, configs pushed over SSH)", function () {
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(
-            await listLabNamespaces(labLocation(LOC)),
-            [],
-            "lab namespaces left behind",
-        );
+        await labDownLeavingNothing(LOC);
     });
 
     it("drain, work (links down, up) and undrain a leaf while a TCP stream runs to a VIP", async function () {

@@ -17,15 +17,15 @@
 // has its own prefix (bq<pid>-); `after` tears it down even when a test fails.
 
 import * as assert from "assert";
-import { LabUpResult, labDown, labExec, labUp, waitEstablished } from "../../lab";
+import { LabUpResult, labExec, labUp, waitEstablished } from "../../lab";
 import { labLocation } from "../../lab/env";
 import { bashInDevice } from "../../lab/exec";
-import { listLabNamespaces } from "../../lab/netns";
 import { describeProcess, isAlive, procStart, readState, writeState } from "../../lab/state";
 import { processLocation, sweepStale } from "../../lab/teardown";
 import { FabricPlan, PlannedDevice } from "../../plan";
 import { nodeMaximumPrefix } from "../../plan/protections";
 import { isRoot, requireLab } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const LOC = processLocation("bq");
 
@@ -109,12 +109,7 @@ describe("session protections on server ports (dev lab, configs pushed over SSH)
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(
-            await listLabNamespaces(labLocation(LOC)),
-            [],
-            "lab namespaces left behind",
-        );
+        await labDownLeavingNothing(LOC);
     });
 
     it("ttl: GTSM at both ends of the unnumbered leaf ↔ node sessions; a node sending TTL 1 is refused by the leaf", async function () {

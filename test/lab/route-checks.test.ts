@@ -7,14 +7,13 @@
 // Own lab prefix (rc<pid>-); `after` tears it down even when a test fails.
 
 import * as assert from "assert";
-import { labApply, labDown, labExec, labUp, planVips } from "../../lab";
-import { labLocation } from "../../lab/env";
-import { listLabNamespaces } from "../../lab/netns";
+import { labApply, labExec, labUp, planVips } from "../../lab";
 import { tcpProbe } from "../../lab/probes";
 import { processLocation, sweepStale } from "../../lab/teardown";
 import { FabricPlan } from "../../plan";
 import { APPLY_EXIT } from "../../render/exit-codes";
 import { isRoot, requireLab } from "../support/skip";
+import { labDownLeavingNothing } from "../support/lab";
 
 const LOC = processLocation("rc");
 const TIMEOUT = 8;
@@ -57,8 +56,7 @@ describe("lab: route checks stop a rollout whose policy drops the loopbacks", fu
 
     after(async function () {
         if (!isRoot) return;
-        await labDown(LOC);
-        assert.deepStrictEqual(await listLabNamespaces(labLocation(LOC)), [], "namespaces left");
+        await labDownLeavingNothing(LOC);
     });
 
     it("spine1 rolls back on its route checks, spine2 and the leafs are never touched, a VIP answers throughout", async () => {

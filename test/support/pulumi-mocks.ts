@@ -1,7 +1,10 @@
 // Runs Pulumi component code under pulumi.runtime.setMocks and records every
 // resource registered: type, name, inputs and URN (whose type chain shows the parent).
 
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
 
 export interface Registered {
     type: string;
@@ -83,4 +86,29 @@ export async function settle(resources: pulumi.Resource[] = []): Promise<void> {
     await Promise.all(resources.map((r) => valueOf(r.urn)));
     // The SDK's own queue of outstanding registrations (what `pulumi up` waits for before exiting).
     await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+}
+
+/**
+ * The stack program (stacks/index.ts) on Pulumi.dev.yaml's config (plus `extra` keys), under the
+ * mocks installed: its exports once every resource is registered.
+ */
+export async function runDevStackProgram(
+    extra: Record<string, unknown> = {},
+): Promise<Record<string, pulumi.Output<unknown>>> {
+    const root = path.resolve(__dirname, "../..");
+    const doc = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8"))
+        .config as Record<string, unknown>;
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(
+            Object.entries({ ...doc, ...extra }).map(([k, v]) => [
+                k,
+                typeof v === "string" ? v : JSON.stringify(v),
+            ]),
+        ),
+    );
+    const program = path.join(root, "stacks/index.ts");
+    delete require.cache[require.resolve(program)];
+    const outputs = require(program);
+    await settle();
+    return outputs;
 }

@@ -7,6 +7,13 @@
 // document; otherwise the engine's own output. Exit 1 when the operation fails.
 // Secrets: `--secret fabric:kubernetes.kubeconfig=@/path/kubeconfig` reads a file.
 
+// First, before anything loads the SDK: its unused modules deferred
+// (stacks/sdk-overheads.ts), the heap's growth bounded (engine/heap.ts).
+import { deferUnusedSdkModules } from "../stacks/sdk-overheads";
+import { capHeapGrowth } from "../engine/heap";
+deferUnusedSdkModules();
+capHeapGrowth();
+
 import * as fs from "fs";
 import * as path from "path";
 import { engineStack } from "../engine/stack";

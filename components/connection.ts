@@ -16,6 +16,18 @@ export interface SshSettings {
 }
 
 /**
+ * The private key as one secret per settings object: every device of a fabric shares it (one
+ * Output, not one per command: BENCHMARKS.md §6).
+ */
+const secretKeys = new WeakMap<SshSettings, pulumi.Output<string>>();
+function secretKey(ssh: SshSettings): pulumi.Output<string> | undefined {
+    if (ssh.privateKey === undefined) return undefined;
+    let key = secretKeys.get(ssh);
+    if (!key) secretKeys.set(ssh, (key = pulumi.secret(ssh.privateKey)));
+    return key;
+}
+
+/**
  * The connection of one managed device; fails loudly, as an error of the
  * device's component, when it has no management address.
  */
@@ -33,7 +45,7 @@ export function deviceConnection(
         host: m.host,
         port: m.port,
         user: m.user ?? ssh.user ?? DEFAULTS.sshUser,
-        privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
+        privateKey: secretKey(ssh),
         perDialTimeout: ssh.perDialTimeout ?? 15,
         dialErrorLimit: ssh.dialErrorLimit ?? 3,
     };
@@ -55,6 +67,6 @@ function parseBastion(
         host: m[2],
         port: m[3] ? +m[3] : DEFAULTS.sshPort,
         user: m[1] ?? ssh.user ?? DEFAULTS.sshUser,
-        privateKey: ssh.privateKey === undefined ? undefined : pulumi.secret(ssh.privateKey),
+        privateKey: secretKey(ssh),
     };
 }

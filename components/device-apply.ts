@@ -11,7 +11,8 @@
 // (render/apply-script.ts) implements the safe-apply protocol.
 
 import * as pulumi from "@pulumi/pulumi";
-import { remote, types } from "@pulumi/command";
+import { types } from "@pulumi/command";
+import { DeviceCommand } from "./device-command";
 
 /** The command lines: the script is on stdin. */
 export const APPLY_COMMAND = "bash -s apply";
@@ -29,7 +30,7 @@ export interface DeviceApplyArgs {
     /** The script embeds secrets (BGP passwords): keep it and its output out of logs. */
     containsSecrets: boolean;
     /** Earlier names of this command, so a rename never replaces it on a live device. */
-    aliases?: pulumi.Input<pulumi.Alias>[];
+    aliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[];
     /** Resources this command waits for. */
     dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
@@ -38,9 +39,9 @@ export function deviceApplyCommand(
     name: string,
     args: DeviceApplyArgs,
     parent: pulumi.Resource,
-): remote.Command {
+): DeviceCommand {
     const command = args.command ?? APPLY_COMMAND;
-    return new remote.Command(
+    return new DeviceCommand(
         name,
         {
             connection: args.connection,
@@ -48,7 +49,6 @@ export function deviceApplyCommand(
             update: command,
             delete: args.deleteCommand ?? DESTROY_COMMAND,
             stdin: args.containsSecrets ? pulumi.secret(args.script) : args.script,
-            addPreviousOutputInEnv: false,
             logging: args.containsSecrets ? "none" : "stdoutAndStderr",
         },
         {
@@ -80,15 +80,14 @@ export function deviceConfirmCommand(
     name: string,
     args: DeviceConfirmArgs,
     parent: pulumi.Resource,
-): remote.Command {
-    return new remote.Command(
+): DeviceCommand {
+    return new DeviceCommand(
         name,
         {
             connection: args.connection,
             create: CONFIRM_COMMAND,
             update: CONFIRM_COMMAND,
             stdin: args.containsSecrets ? pulumi.secret(args.script) : args.script,
-            addPreviousOutputInEnv: false,
             logging: args.containsSecrets ? "none" : "stdoutAndStderr",
         },
         { parent, dependsOn: args.dependsOn },

@@ -6,10 +6,11 @@
 // decides every value; nothing here computes an address or ASN.
 
 import * as pulumi from "@pulumi/pulumi";
-import { remote } from "@pulumi/command";
 import { FabricPlan, PlannedDevice } from "../plan";
 import { peersPasswords, switchScripts } from "../render/device";
+import { formerName } from "./aliases";
 import { SshSettings, deviceConnection } from "./connection";
+import { COMMAND_TYPE, DeviceCommand } from "./device-command";
 import { deviceApplyCommand, deviceConfirmCommand } from "./device-apply";
 
 export interface SwitchArgs {
@@ -25,15 +26,15 @@ export interface SwitchArgs {
 
 export abstract class FabricSwitch extends pulumi.ComponentResource {
     /** The device's name in the plan (the component's own name is `<fabric>-<device>`). */
-    public readonly device: pulumi.Output<string>;
+    public readonly device: string;
     /** The switch's ASN. */
-    public readonly asn: pulumi.Output<number>;
+    public readonly asn: number;
     /** Loopback and router-id. */
-    public readonly loopback: pulumi.Output<string>;
+    public readonly loopback: string;
     /** The remote command that applies the configuration: `<name>-config`. */
-    public readonly config: remote.Command;
+    public readonly config: DeviceCommand;
     /** The remote command that confirms it: `<name>-confirm`. */
-    public readonly confirm: remote.Command;
+    public readonly confirm: DeviceCommand;
 
     protected constructor(
         type: string,
@@ -42,9 +43,9 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super(type, name, {}, opts);
-        this.device = pulumi.output(args.device.name);
-        this.asn = pulumi.output(args.device.asn);
-        this.loopback = pulumi.output(args.device.loopback);
+        this.device = args.device.name;
+        this.asn = args.device.asn;
+        this.loopback = args.device.loopback;
         const { config, confirm } = this.applyConfig(name, args);
         this.config = config;
         this.confirm = confirm;
@@ -54,7 +55,7 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
     private applyConfig(
         name: string,
         args: SwitchArgs,
-    ): { config: remote.Command; confirm: remote.Command } {
+    ): { config: DeviceCommand; confirm: DeviceCommand } {
         const { plan, device } = args;
         const passwords = Object.entries(peersPasswords(device, args.bgpPasswords));
         const render = (pw: Record<string, string>) => {
@@ -84,7 +85,7 @@ export abstract class FabricSwitch extends pulumi.ComponentResource {
                 // One script for create, update and delete (`bash -s apply|destroy`).
                 script: plain?.apply ?? secret!.apply((s) => s.apply),
                 containsSecrets: !plain,
-                aliases: [{ name: `${device.name}-config` }], // its name before `<fabric>-<device>-config`
+                aliases: [formerName(this, COMMAND_TYPE, `${device.name}-config`)], // its name before `<fabric>-<device>-config`
                 dependsOn: args.after,
             },
             this,

@@ -5,6 +5,7 @@ import { RolloutMode } from "../plan/rollout";
 import { applyWaves } from "../plan/waves";
 import { ClusterNetworking } from "./cluster-networking";
 import { SshSettings } from "./connection";
+import { formerName } from "./aliases";
 import { FabricSwitch } from "./fabric-switch";
 import { K8sNode } from "./k8s-node";
 import { Leaf } from "./leaf";
@@ -33,6 +34,13 @@ export interface FabricArgs {
      */
     rollout?: pulumi.Input<RolloutMode>;
 }
+
+/** The component type of each managed device's role. */
+const DEVICE_TYPES = {
+    spine: COMPONENT_TYPES.spine,
+    leaf: COMPONENT_TYPES.leaf,
+    node: COMPONENT_TYPES.node,
+} as const;
 
 /**
  * The whole fabric: a Spine, Leaf or K8sNode per managed device, a
@@ -65,7 +73,16 @@ export class Fabric extends pulumi.ComponentResource {
         const child = { parent: this };
         // Children are `<fabric>-<device>`; before issue 16 a device's component had the bare device
         // name: the alias (and its command's) keeps an existing stack from replacing anything.
-        const deviceChild = (device: string) => ({ parent: this, aliases: [{ name: device }] });
+        const deviceChild = (device: PlannedDevice) => ({
+            parent: this,
+            aliases: [
+                formerName(
+                    this,
+                    DEVICE_TYPES[device.role as keyof typeof DEVICE_TYPES],
+                    device.name,
+                ),
+            ],
+        });
         const kube = args.kubernetes ?? {};
         // Everything that can be refused is refused before the first device is touched.
         const upstream = plan.kubernetes.installUpstream
@@ -100,7 +117,7 @@ export class Fabric extends pulumi.ComponentResource {
                         ? { after: rollout.apply((r) => (r === "waves" ? before : [])) }
                         : {}),
                 };
-                const [childName, opts] = [`${name}-${device.name}`, deviceChild(device.name)];
+                const [childName, opts] = [`${name}-${device.name}`, deviceChild(device)];
                 return device.role === "spine"
                     ? (this.spines[device.name] = new Spine(childName, switchArgs, opts))
                     : (this.leafs[device.name] = new Leaf(childName, switchArgs, opts));
@@ -110,7 +127,7 @@ export class Fabric extends pulumi.ComponentResource {
             this.nodes[device.name] = new K8sNode(
                 `${name}-${device.name}`,
                 deviceArgs(device),
-                deviceChild(device.name),
+                deviceChild(device),
             );
         for (const pool of plan.pools)
             this.pools[pool.name] = new LoadBalancerPool(

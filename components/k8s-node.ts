@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { remote } from "@pulumi/command";
 import { FabricPlan, PlannedDevice } from "../plan";
 import { renderHostSetup } from "../render/host-setup";
+import { formerName } from "./aliases";
 import { SshSettings, deviceConnection } from "./connection";
+import { COMMAND_TYPE, DeviceCommand } from "./device-command";
 import { deviceApplyCommand } from "./device-apply";
 import { COMPONENT_TYPES } from "./types";
 
@@ -29,21 +30,21 @@ const NODE_DESTROY =
  */
 export class K8sNode extends pulumi.ComponentResource {
     /** The node's name in the plan (the component's own name is `<fabric>-<node>`). */
-    public readonly device: pulumi.Output<string>;
+    public readonly device: string;
     /** The node's own ASN (routing on the host, or Calico's per-node ASN). */
-    public readonly asn: pulumi.Output<number>;
+    public readonly asn: number;
     /** Loopback /32 (router-on-host) or rack address (calico-bgp): the kubelet's node IP. */
-    public readonly loopback: pulumi.Output<string>;
+    public readonly loopback: string;
     /** The remote command running the host setup: `<name>-setup`. */
-    public readonly setup: remote.Command;
+    public readonly setup: DeviceCommand;
 
     constructor(name: string, args: K8sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.node, name, {}, opts);
         if (!args.device.managed)
             throw new pulumi.ResourceError(`${args.device.name}: not a managed node`, this);
-        this.device = pulumi.output(args.device.name);
-        this.asn = pulumi.output(args.device.asn);
-        this.loopback = pulumi.output(args.device.loopback);
+        this.device = args.device.name;
+        this.asn = args.device.asn;
+        this.loopback = args.device.loopback;
         this.setup = deviceApplyCommand(
             `${name}-setup`,
             {
@@ -52,7 +53,7 @@ export class K8sNode extends pulumi.ComponentResource {
                 command: "bash -s",
                 deleteCommand: NODE_DESTROY,
                 containsSecrets: false,
-                aliases: [{ name: `${args.device.name}-setup` }], // its name before `<fabric>-<node>-setup`
+                aliases: [formerName(this, COMMAND_TYPE, `${args.device.name}-setup`)], // its name before `<fabric>-<node>-setup`
             },
             this,
         );

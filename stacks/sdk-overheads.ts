@@ -18,8 +18,14 @@
 //
 // Each is installed only where the SDK's internals are what this expects;
 // otherwise the SDK is left as it is.
+//
+// And one cost per process: loading `@pulumi/pulumi` loads TypeScript's
+// compiler and npm's @npmcli/arborist, for function serialization
+// (`runtime.serializeFunction`), which bgp-fabric never calls: 0.35 s of the
+// SDK's 0.47 s load and 54 MB. The engine's entry defers both until first use.
 
-import { createRequire } from "module";
+import Module, { createRequire } from "module";
+import * as path from "path";
 
 type Wrap = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
 
@@ -99,7 +105,50 @@ export function skipSdkDebugLogs(): boolean {
     return (debugLogs = true);
 }
 
-/** Both of the above (stacks/program.ts, before the first resource). */
+/**
+ * Before the SDK is first loaded (cli/engine.ts): the SDK's TypeScript shim and
+ * @npmcli/arborist become modules that load the real one on first use. False
+ * when the SDK is loaded already (too late) or they cannot be found.
+ */
+export function deferUnusedSdkModules(): boolean {
+    let files: string[];
+    try {
+        const root = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+        if (require.cache[require.resolve("@pulumi/pulumi")]) return false;
+        files = [sdk.resolve("./typescript-shim"), sdk.resolve("@npmcli/arborist")];
+        if (!files[0].startsWith(root)) return false;
+    } catch {
+        return false;
+    }
+    for (const file of files) {
+        if (require.cache[file]) continue;
+        let real: Record<PropertyKey, unknown> | undefined;
+        const load = (): Record<PropertyKey, unknown> => {
+            if (!real) {
+                delete require.cache[file];
+                real = require(file) as Record<PropertyKey, unknown>;
+            }
+            return real;
+        };
+        const stub = new Module(file);
+        stub.filename = file;
+        stub.loaded = true;
+        // `__esModule` keeps TypeScript's `__importStar` from copying (and so loading) it.
+        stub.exports = new Proxy(
+            {},
+            {
+                get: (_, key) => (key === "__esModule" ? true : load()[key]),
+                has: (_, key) => key in load(),
+                ownKeys: () => Reflect.ownKeys(load()),
+                getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key),
+            },
+        );
+        require.cache[file] = stub;
+    }
+    return true;
+}
+
+/** The per-resource ones (stacks/program.ts, before the first resource). */
 export function skipSdkOverheads(): void {
     skipUnusedPromiseTraces();
     skipSdkDebugLogs();

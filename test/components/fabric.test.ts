@@ -209,7 +209,7 @@ describe("components under mocks: the dev stack", function () {
         assert.strictEqual((await valueOf(fabric.asns)).leaf3, 65103);
         // The engine's own outputs are unknown in a preview; the plan's are not.
         assert.strictEqual(
-            await (fabric.leafs.leaf3.config.stdout as unknown as { isKnown: Promise<boolean> })
+            await (fabric.leafs.leaf3.config.id as unknown as { isKnown: Promise<boolean> })
                 .isKnown,
             false,
         );

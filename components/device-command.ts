@@ -10,8 +10,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-
-export const COMMAND_TYPE = "command:remote:Command";
+import { COMMAND_TYPE } from "./types";
 
 /** The plugin version `remote.Command` asks for: the installed @pulumi/command's. */
 export const COMMAND_VERSION: string = require("@pulumi/command/package.json").version.replace(

@@ -10,8 +10,9 @@ import { FabricPlan, PlannedDevice } from "../plan";
 import { peersPasswords, switchScripts } from "../render/device";
 import { formerName } from "./aliases";
 import { SshSettings, deviceConnection } from "./connection";
-import { COMMAND_TYPE, DeviceCommand } from "./device-command";
+import { DeviceCommand } from "./device-command";
 import { deviceApplyCommand, deviceConfirmCommand } from "./device-apply";
+import { COMMAND_TYPE } from "./types";
 
 export interface SwitchArgs {
     plan: FabricPlan;

@@ -3,9 +3,9 @@ import { FabricPlan, PlannedDevice } from "../plan";
 import { renderHostSetup } from "../render/host-setup";
 import { formerName } from "./aliases";
 import { SshSettings, deviceConnection } from "./connection";
-import { COMMAND_TYPE, DeviceCommand } from "./device-command";
+import { DeviceCommand } from "./device-command";
 import { deviceApplyCommand } from "./device-apply";
-import { COMPONENT_TYPES } from "./types";
+import { COMMAND_TYPE, COMPONENT_TYPES } from "./types";
 
 export interface K8sNodeArgs {
     plan: FabricPlan;

@@ -10,3 +10,6 @@ export const COMPONENT_TYPES = {
     pool: "bgp-fabric:index:LoadBalancerPool",
     networking: "bgp-fabric:index:ClusterNetworking",
 } as const;
+
+/** The type of every device command (components/device-command.ts): @pulumi/command's remote Command. */
+export const COMMAND_TYPE = "command:remote:Command";

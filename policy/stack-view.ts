@@ -16,14 +16,14 @@
 import { PolicyResource } from "@pulumi/policy";
 import { FabricConfigError, FabricPlan, PlannedSession, planFabric } from "../plan";
 import { ROUTER_NAME, ROUTER_NAMESPACE, nodeConfigKey } from "../render/kubernetes";
-import { COMPONENT_TYPES } from "../components/types";
+import { COMMAND_TYPE, COMPONENT_TYPES } from "../components/types";
 import { readFabricConfig } from "../stacks/config";
 import * as pulumi from "@pulumi/pulumi";
 import { FrrBgp, frrConfOf, parseFrrBgp } from "./frr-text";
 
 export const TYPES = {
     ...COMPONENT_TYPES,
-    command: "command:remote:Command",
+    command: COMMAND_TYPE,
     copyToRemote: "command:remote:CopyToRemote",
     localCommand: "command:local:Command",
     configMap: "kubernetes:core/v1:ConfigMap",

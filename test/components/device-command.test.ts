@@ -7,7 +7,8 @@ import assert from "assert";
 import { createRequire } from "module";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import { COMMAND_TYPE, COMMAND_VERSION, DeviceCommand } from "../../components/device-command";
+import { COMMAND_VERSION, DeviceCommand } from "../../components/device-command";
+import { COMMAND_TYPE } from "../../components/types";
 import { MockRecorder, settle } from "../support/pulumi-mocks";
 
 const settings = createRequire(require.resolve("@pulumi/pulumi"))("./runtime/settings");
